@@ -1,0 +1,54 @@
+# Image API — everyday commands. `make run` serves it, `make test` checks it.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WEB_CONCURRENCY ?= 2
+
+.PHONY: install run worker test test-postgres test-services lint format bench lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project with its test tools
+
+run: $(STAMP) ## Migrate, bootstrap and serve on HOST:PORT with the embedded defaults
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py bootstrap
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BIN)/gunicorn imageapi.wsgi:application --bind $(HOST):$(PORT) \
+		--workers $(WEB_CONCURRENCY) --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+
+worker: $(STAMP) ## Run a Celery worker with the same environment as `make run`
+	$(BIN)/celery -A imageapi worker --loglevel INFO --concurrency $${WORKER_CONCURRENCY:-2}
+
+test: $(STAMP) ## The whole suite (SQLite, or the database DATABASE_URL names)
+	$(BIN)/pytest
+
+test-postgres: $(STAMP) ## The suite on a throwaway PostgreSQL database
+	scripts/with-postgres $(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+lock: ## Re-pin constraints.txt from a fresh resolve of pyproject.toml
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet ".[test,bench]"
+	{ echo "# Pinned versions of every dependency (runtime, test and bench extras) for reproducible installs."; \
+	  echo "# Regenerate with: make lock"; \
+	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^imageapi'; } > constraints.txt
+	rm -rf .lock-venv

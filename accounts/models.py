@@ -1,0 +1,48 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from accounts.tiers import DEFAULT_TIER, normalize_heights, validate_heights
+
+
+class Tier(models.Model):
+    """What an account gets: thumbnail heights, the original link, expiring links."""
+
+    name = models.CharField(max_length=64, unique=True)
+    thumbnail_heights = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_heights],
+        help_text="Heights in pixels of the thumbnails this tier's users get.",
+    )
+    original_link = models.BooleanField(
+        default=False, help_text="Users see a link to the originally uploaded file."
+    )
+    expiring_links = models.BooleanField(
+        default=False, help_text="Users can create links to the original that expire."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.thumbnail_heights = normalize_heights(self.thumbnail_heights)
+        super().save(*args, **kwargs)
+
+
+def default_tier_pk() -> int:
+    """The tier a user gets when none is chosen (created if an admin removed it)."""
+    tier, _ = Tier.objects.get_or_create(name=DEFAULT_TIER, defaults={"thumbnail_heights": [200]})
+    return tier.pk
+
+
+class User(AbstractUser):
+    tier = models.ForeignKey(
+        Tier,
+        on_delete=models.PROTECT,
+        default=default_tier_pk,
+        related_name="users",
+        help_text="Decides which thumbnails and links the user gets.",
+    )

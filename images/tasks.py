@@ -1,0 +1,57 @@
+"""Background work behind one interface: Celery when a broker is configured, else in-process."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def generate_thumbnails_task(image_id: int) -> None:
+    from images import services
+
+    services.generate_missing_thumbnails(image_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, ignore_result=True)
+def backfill_user_task(user_id: int) -> None:
+    from images import services
+
+    for image_id in services.images_missing_thumbnails(user_ids=[user_id]):
+        services.generate_missing_thumbnails(image_id)
+
+
+def in_background() -> bool:
+    return bool(settings.CELERY_BROKER_URL)
+
+
+def _dispatch(task, *args) -> None:
+    # Failures here must not fail the request that caused the work: a missing thumbnail
+    # is still made on demand when its link is fetched.
+    try:
+        if in_background():
+            task.delay(*args)
+        else:
+            task(*args)
+    except Exception:
+        logger.exception("could not run %s%r", task.name, args)
+
+
+def schedule_thumbnails(image_id: int) -> None:
+    """Generate an image's missing thumbnails once the current transaction commits."""
+    transaction.on_commit(lambda: _dispatch(generate_thumbnails_task, image_id))
+
+
+def schedule_backfill(user_ids: list[int]) -> None:
+    """Generate missing thumbnails of these users' images once the transaction commits."""
+    for user_id in user_ids:
+        transaction.on_commit(lambda uid=user_id: _dispatch(backfill_user_task, uid))

@@ -1,0 +1,65 @@
+"""Bounding request bodies before they are read."""
+
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpRequest, JsonResponse
+from rest_framework.exceptions import ValidationError
+
+# Room for multipart boundaries and the other form fields around the file.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+class UploadTooLarge(ValidationError):
+    def __init__(self) -> None:
+        from images.services import upload_too_large_message
+
+        super().__init__({"image": [upload_too_large_message()]}, code="too_large")
+
+
+class BoundedUploadHandler(FileUploadHandler):
+    """Stops a multipart upload as soon as a file passes ``MAX_UPLOAD_BYTES``.
+
+    Placed before Django's own handlers, it sees every chunk first and only counts.
+    """
+
+    def new_file(self, *args, **kwargs) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > settings.MAX_UPLOAD_BYTES:
+            raise UploadTooLarge
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse bodies that announce a size no endpoint accepts, before reading them."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return JsonResponse({"detail": "Malformed Content-Length header."}, status=400)
+        multipart = request.content_type == "multipart/form-data"
+        limit = (
+            settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
+            if multipart
+            else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        )
+        if length > limit:
+            what = "upload" if multipart else "request body"
+            return JsonResponse(
+                {
+                    "detail": f"The {what} is {length:,} bytes; the limit is {limit:,} bytes"
+                    + (" (MAX_UPLOAD_BYTES plus form overhead)." if multipart else ".")
+                },
+                status=400,
+            )
+        return self.get_response(request)

@@ -1,0 +1,220 @@
+"""HTTP layer for images, thumbnails and expiring links: translate, delegate, answer."""
+
+from django.db.models import F
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.serializers import DetailSerializer
+from accounts.tiers import entitlements
+from images import services
+from images.api_cache import cached_read
+from images.models import Image, Thumbnail
+from images.pagination import OptionalLimitOffsetPagination
+from images.serializers import (
+    ExpiringLinkSerializer,
+    ImageSerializer,
+    ImageUploadSerializer,
+    LinkQuerySerializer,
+    ThumbnailSerializer,
+)
+
+
+class ServiceUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is temporarily unavailable; try again shortly."
+    default_code = "unavailable"
+
+
+NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such object of yours.")
+PAGINATION_PARAMETERS = [
+    OpenApiParameter(
+        "limit", int, description="Page size (max 100). Without it the full list is returned."
+    ),
+    OpenApiParameter("offset", int, description="Items to skip; used with limit."),
+]
+IMAGE_EXAMPLE = OpenApiExample(
+    "Premium user's image",
+    response_only=True,
+    value={
+        "id": 42,
+        "image": "https://images.example.com/media/eyJrIjoiM2Y…:9Vb…",
+        "thumbnails": [
+            {"height": 200, "url": "https://images.example.com/media/eyJrIjoiM2Y…:Qx1…"},
+            {"height": 400, "url": "https://images.example.com/media/eyJrIjoiM2Y…:K0p…"},
+        ],
+        "width": 4032,
+        "height": 3024,
+        "format": "JPEG",
+        "size": 2481337,
+        "created_at": "2026-11-27T10:00:00Z",
+    },
+)
+
+
+class _OwnedMixin:
+    """Objects of other users do not exist, as far as the API says (404, never 403)."""
+
+    lookup_value_regex = r"[0-9]+"
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        context["entitlements"] = entitlements(self.request.user)
+        return context
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return cached_read(request, lambda: super(_OwnedMixin, self).list(request, *args, **kwargs))
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return cached_read(
+            request, lambda: super(_OwnedMixin, self).retrieve(request, *args, **kwargs)
+        )
+
+
+@extend_schema(tags=["images"])
+class ImageViewSet(
+    _OwnedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ImageSerializer
+    pagination_class = OptionalLimitOffsetPagination
+
+    def get_queryset(self):
+        return Image.objects.filter(owner=self.request.user)
+
+    def get_parsers(self):
+        if self.request is not None and self.request.method == "POST":
+            return [MultiPartParser(), FormParser()]
+        return super().get_parsers()
+
+    @extend_schema(
+        summary="List your images",
+        parameters=PAGINATION_PARAMETERS,
+        examples=[IMAGE_EXAMPLE],
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Upload an image",
+        description=(
+            "Multipart form with an `image` field holding a JPEG or PNG. The response lists "
+            "the thumbnail links of your tier and, if your tier has it, the original link."
+        ),
+        request={"multipart/form-data": ImageUploadSerializer},
+        responses={
+            201: ImageSerializer,
+            400: OpenApiResponse(
+                description="Not a JPEG or PNG, corrupt, or over a size limit.",
+                examples=[
+                    OpenApiExample(
+                        "Unsupported",
+                        value={"image": ["Only JPEG and PNG images are accepted; this is GIF."]},
+                    )
+                ],
+            ),
+        },
+        examples=[IMAGE_EXAMPLE],
+    )
+    def create(self, request: Request) -> Response:
+        form = ImageUploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            image = services.upload_image(request.user, form.validated_data["image"])
+        except services.UploadRejected as exc:
+            raise ValidationError({"image": [str(exc)]}, code=exc.code) from exc
+        except services.StorageUnavailable as exc:
+            raise ServiceUnavailable(str(exc)) from exc
+        body = self.get_serializer(image).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="One of your images", responses={200: ImageSerializer, 404: NOT_FOUND})
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Delete an image with its thumbnails", responses={204: None, 404: NOT_FOUND}
+    )
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance: Image) -> None:
+        services.delete_image(instance)
+
+
+@extend_schema(tags=["thumbnails"])
+class ThumbnailViewSet(
+    _OwnedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ThumbnailSerializer
+    pagination_class = OptionalLimitOffsetPagination
+
+    def get_queryset(self):
+        allowed = entitlements(self.request.user).heights
+        return (
+            Thumbnail.objects.filter(
+                image__owner=self.request.user, height__in=allowed, format=F("image__format")
+            )
+            .select_related("image")
+            .only("id", "height", "image_id", "image__key")
+            .order_by("-image__created_at", "-image_id", "height")
+        )
+
+    @extend_schema(summary="List your thumbnails", parameters=PAGINATION_PARAMETERS)
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="One of your thumbnails", responses={200: ThumbnailSerializer, 404: NOT_FOUND}
+    )
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(summary="Delete a thumbnail", responses={204: None, 404: NOT_FOUND})
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance: Thumbnail) -> None:
+        services.delete_thumbnail(instance)
+
+
+class ExpiringLinkView(APIView):
+    @extend_schema(
+        tags=["images"],
+        summary="Create a link to the original that expires",
+        parameters=[LinkQuerySerializer],
+        responses={
+            200: ExpiringLinkSerializer,
+            400: OpenApiResponse(description="time missing, not a whole number, or out of range."),
+            403: OpenApiResponse(DetailSerializer, description="Your tier has no expiring links."),
+            404: NOT_FOUND,
+        },
+        examples=[
+            OpenApiExample(
+                "Link",
+                response_only=True,
+                value={"url": "https://images.example.com/media/eyJrIjoi…:X2c…", "expires_in": 300},
+            )
+        ],
+    )
+    def get(self, request: Request, id: int) -> Response:
+        if not entitlements(request.user).expiring_links:
+            raise PermissionDenied("Your tier does not include expiring links.")
+        image = get_object_or_404(Image.objects.filter(owner=request.user), pk=id)
+        query = LinkQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        seconds = query.validated_data["time"]
+        path = services.expiring_link(request.user, image, seconds)
+        return Response({"url": request.build_absolute_uri(path), "expires_in": seconds})

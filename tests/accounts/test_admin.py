@@ -1,0 +1,79 @@
+"""django-admin pages for tiers, users and images render for a superuser."""
+
+import pytest
+from django.test import Client
+
+from accounts.models import Tier
+
+
+@pytest.fixture
+def admin_client(db):
+    from accounts.models import User
+
+    User.objects.create_superuser("boss", "boss@example.com", "boss-password-1")
+    client = Client()
+    client.login(username="boss", password="boss-password-1")
+    return client
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/",
+        "/admin/accounts/tier/",
+        "/admin/accounts/tier/add/",
+        "/admin/accounts/user/",
+        "/admin/accounts/user/add/",
+        "/admin/accounts/user/?tier__id__exact=1",
+        "/admin/images/image/",
+    ],
+)
+def test_admin_pages_render(admin_client, path):
+    response = admin_client.get(path)
+
+    assert response.status_code == 200
+    assert b"Image API administration" in response.content
+
+
+def test_tier_change_page_shows_heights_as_text(admin_client):
+    premium = Tier.objects.get(name="Premium")
+
+    response = admin_client.get(f"/admin/accounts/tier/{premium.pk}/change/")
+
+    assert b'value="200, 400"' in response.content
+
+
+def test_admin_adds_a_tier_with_validated_heights(admin_client):
+    response = admin_client.post(
+        "/admin/accounts/tier/add/",
+        {"name": "Thumbs only", "thumbnail_heights": "50, 0"},
+    )
+    assert response.status_code == 200  # form redisplayed with the error
+    assert not Tier.objects.filter(name="Thumbs only").exists()
+
+    response = admin_client.post(
+        "/admin/accounts/tier/add/",
+        {"name": "Thumbs only", "thumbnail_heights": "50, 100"},
+    )
+    assert response.status_code == 302
+    assert Tier.objects.get(name="Thumbs only").thumbnail_heights == [50, 100]
+
+
+def test_admin_changes_a_users_tier(admin_client, make_user):
+    user = make_user("Basic")
+    enterprise = Tier.objects.get(name="Enterprise")
+
+    response = admin_client.post(
+        "/admin/accounts/user/",
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": str(user.pk),
+            "form-0-tier": str(enterprise.pk),
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.tier == enterprise

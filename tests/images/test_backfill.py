@@ -1,0 +1,59 @@
+"""Thumbnails follow the tier: new heights appear, through backfill or on demand."""
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from accounts.models import Tier
+from images.models import Thumbnail
+
+
+def test_a_new_tier_height_appears_after_backfill(uploaded):
+    client, _ = uploaded("Premium")
+    Tier.objects.filter(name="Premium").update(thumbnail_heights=[200, 400, 600])
+    assert not Thumbnail.objects.filter(height=600).exists()
+
+    out = StringIO()
+    call_command("backfill_thumbnails", stdout=out, stderr=StringIO())
+
+    assert Thumbnail.objects.filter(height=600).count() == 1
+    assert "1 images" in out.getvalue()
+    heights = [t["height"] for t in client.get("/api/user/thumbnails/").json()]
+    assert heights == [200, 400, 600]
+
+
+def test_backfill_is_idempotent(uploaded):
+    uploaded("Premium")
+    Tier.objects.filter(name="Premium").update(thumbnail_heights=[200, 400, 600])
+    call_command("backfill_thumbnails", stdout=StringIO(), stderr=StringIO())
+
+    out = StringIO()
+    call_command("backfill_thumbnails", stdout=out, stderr=StringIO())
+
+    assert "Every image has all its thumbnails" in out.getvalue()
+    assert Thumbnail.objects.count() == 3
+
+
+def test_an_upgrade_makes_the_missing_thumbnails(uploaded, django_capture_on_commit_callbacks):
+    client, image = uploaded("Basic")
+    assert Thumbnail.objects.count() == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.user.tier = Tier.objects.get(name="Premium")
+        client.user.save()
+
+    assert sorted(Thumbnail.objects.values_list("height", flat=True)) == [200, 400]
+    body = client.get(f"/api/user/images/{image['id']}/").json()
+    assert [t["height"] for t in body["thumbnails"]] == [200, 400]
+    assert body["image"] is not None
+
+
+def test_a_height_added_to_a_tier_is_generated(uploaded, django_capture_on_commit_callbacks):
+    uploaded("Premium")
+    premium = Tier.objects.get(name="Premium")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        premium.thumbnail_heights = [200, 400, 100]
+        premium.save()
+
+    assert sorted(Thumbnail.objects.values_list("height", flat=True)) == [100, 200, 400]

@@ -1,0 +1,65 @@
+"""The per-user response cache never leaks and never goes stale after a write."""
+
+from accounts.models import Tier
+from tests.conftest import image_bytes, upload_file
+
+
+def post_image(client):
+    return client.post(
+        "/api/user/images/", {"image": upload_file(image_bytes())}, format="multipart"
+    )
+
+
+def test_repeated_reads_are_served_from_the_cache(client_for):
+    client = client_for("Premium")
+    post_image(client)
+
+    first = client.get("/api/user/images/")
+    second = client.get("/api/user/images/")
+
+    assert "X-Cache" not in first
+    assert second["X-Cache"] == "hit"
+    assert second.json() == first.json()
+
+
+def test_two_users_alternating_never_see_each_others_data(client_for):
+    alice, bob = client_for("Premium"), client_for("Premium")
+    alice_image = post_image(alice).json()
+    bob_image = post_image(bob).json()
+
+    for _ in range(3):
+        assert [i["id"] for i in alice.get("/api/user/images/").json()] == [alice_image["id"]]
+        assert [i["id"] for i in bob.get("/api/user/images/").json()] == [bob_image["id"]]
+        assert alice.get(f"/api/user/images/{bob_image['id']}/").status_code == 404
+        assert bob.get(f"/api/user/images/{alice_image['id']}/").status_code == 404
+
+
+def test_anonymous_clients_never_get_a_cached_response(client_for, anonymous):
+    alice = client_for("Premium")
+    post_image(alice)
+    alice.get("/api/user/images/")
+
+    assert anonymous.get("/api/user/images/").status_code == 401
+
+
+def test_a_user_sees_their_upload_and_deletion_at_once(client_for):
+    client = client_for("Premium")
+    assert client.get("/api/user/images/").json() == []
+
+    image = post_image(client).json()
+    assert [i["id"] for i in client.get("/api/user/images/").json()] == [image["id"]]
+    assert len(client.get("/api/user/thumbnails/").json()) == 2
+
+    client.delete(f"/api/user/images/{image['id']}/")
+    assert client.get("/api/user/images/").json() == []
+    assert client.get("/api/user/thumbnails/").json() == []
+
+
+def test_a_tier_change_shows_at_once(client_for):
+    client = client_for("Premium")
+    image = post_image(client).json()
+    client.get(f"/api/user/images/{image['id']}/")
+
+    Tier.objects.filter(name="Premium").update(original_link=False)
+
+    assert client.get(f"/api/user/images/{image['id']}/").json()["image"] is None

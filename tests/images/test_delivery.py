@@ -1,0 +1,214 @@
+"""Media behind signed links: fetched with no credentials, revoked by tier and deletion."""
+
+import io
+import time
+
+import pytest
+from PIL import Image as PILImage
+
+from accounts.models import Tier
+from images import links
+from images.models import Image
+from tests.conftest import image_bytes
+from tests.images.conftest import path_of
+
+
+def fetch(client, url: str, **headers):
+    return client.get(path_of(url), **headers)
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_every_thumbnail_link_serves_the_right_image(uploaded, anonymous):
+    _, image = uploaded("Premium")
+
+    for thumb in image["thumbnails"]:
+        response = fetch(anonymous, thumb["url"])
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/jpeg"
+        picture = PILImage.open(io.BytesIO(body(response)))
+        assert picture.format == "JPEG"
+        assert picture.height == thumb["height"]
+        assert picture.width == round(1200 * thumb["height"] / 900)
+
+
+def test_original_link_serves_the_uploaded_bytes(uploaded, anonymous):
+    data = image_bytes(640, 480, "PNG")
+    _, image = uploaded("Premium", data)
+
+    response = fetch(anonymous, image["image"])
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert body(response) == data
+    assert response["Content-Length"] == str(len(data))
+
+
+def test_responses_are_cacheable_and_revalidate_with_etag(uploaded, anonymous):
+    _, image = uploaded("Premium")
+    url = image["thumbnails"][0]["url"]
+
+    first = fetch(anonymous, url)
+    assert "max-age=31536000" in first["Cache-Control"]
+    etag = first["ETag"]
+
+    again = fetch(anonymous, url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again["ETag"] == etag
+    assert body(again) == b""
+
+
+def test_head_answers_headers_without_a_body(uploaded, anonymous):
+    _, image = uploaded("Premium")
+
+    response = anonymous.head(path_of(image["image"]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert int(response["Content-Length"]) == image["size"]
+    assert body(response) == b""
+
+
+def test_other_methods_are_not_allowed(uploaded, anonymous):
+    _, image = uploaded("Premium")
+
+    response = anonymous.post(path_of(image["image"]))
+
+    assert response.status_code == 405
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("how", ["flip a character", "swap payload", "garbage", "empty signature"])
+def test_tampered_links_are_not_found(uploaded, anonymous, how):
+    _, image = uploaded("Premium")
+    token = path_of(image["thumbnails"][0]["url"]).removeprefix("/media/")
+    payload, signature = token.rsplit(":", 1)
+    forged = {
+        "flip a character": payload[:-1] + ("A" if payload[-1] != "A" else "B") + ":" + signature,
+        "swap payload": path_of(image["image"]).removeprefix("/media/").rsplit(":", 1)[0]
+        + ":"
+        + signature,
+        "garbage": "not-a-token",
+        "empty signature": payload + ":",
+    }[how]
+
+    response = anonymous.get(f"/media/{forged}")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_thumbnail_link_cannot_be_turned_into_another_height(uploaded, anonymous):
+    uploaded("Basic")
+    key = Image.objects.get().key
+
+    # A genuine signature for a height the tier does not have (e.g. leaked from an old tier).
+    response = anonymous.get(links.thumbnail_path(key, 400))
+
+    assert response.status_code == 404
+
+
+def test_downgrade_revokes_a_previously_issued_original_link(uploaded, anonymous):
+    client, image = uploaded("Premium")
+    assert fetch(anonymous, image["image"]).status_code == 200
+
+    client.user.tier = Tier.objects.get(name="Basic")
+    client.user.save()
+
+    assert fetch(anonymous, image["image"]).status_code == 404
+    assert client.get(f"/api/user/images/{image['id']}/").json()["image"] is None
+    assert fetch(anonymous, image["thumbnails"][1]["url"]).status_code == 404  # 400 px gone
+    assert fetch(anonymous, image["thumbnails"][0]["url"]).status_code == 200  # 200 px stays
+
+
+def test_removing_a_height_from_a_tier_revokes_its_links(uploaded, anonymous):
+    _, image = uploaded("Premium")
+    Tier.objects.filter(name="Premium").update(thumbnail_heights=[200])
+
+    assert fetch(anonymous, image["thumbnails"][1]["url"]).status_code == 404
+
+
+def test_deleting_the_image_revokes_every_link(uploaded, anonymous):
+    client, image = uploaded("Premium")
+    client.delete(f"/api/user/images/{image['id']}/")
+
+    assert fetch(anonymous, image["image"]).status_code == 404
+    assert fetch(anonymous, image["thumbnails"][0]["url"]).status_code == 404
+
+
+def test_a_missing_thumbnail_is_made_on_first_request(uploaded, anonymous):
+    _, image = uploaded("Premium")
+    stored = Image.objects.get()
+    stored.thumbnails.all().delete()
+
+    response = fetch(anonymous, image["thumbnails"][1]["url"])
+
+    assert response.status_code == 200
+    assert PILImage.open(io.BytesIO(body(response))).height == 400
+    assert stored.thumbnails.count() == 2  # both heights made from the one decode
+
+
+class TestExpiringLinks:
+    def test_link_serves_the_original_until_it_expires(self, uploaded, anonymous):
+        data = image_bytes(800, 600)
+        client, image = uploaded("Enterprise", data)
+
+        response = client.get(f"/api/user/link/{image['id']}/?time=300")
+
+        assert response.status_code == 200
+        link = response.json()
+        assert link["expires_in"] == 300
+        served = fetch(anonymous, link["url"])
+        assert served.status_code == 200
+        assert body(served) == data
+        max_age = int(served["Cache-Control"].split("max-age=")[1])
+        assert 0 < max_age <= 300
+        assert "private" in served["Cache-Control"]
+
+    def test_expired_link_is_gone(self, uploaded, anonymous):
+        uploaded("Enterprise")
+        key = Image.objects.get().key
+
+        path = links.expiring_path(key, 300, now=time.time() - 301)
+        response = anonymous.get(path)
+
+        assert response.status_code == 410
+        assert "expired" in response.json()["detail"]
+
+    def test_link_is_revoked_when_the_tier_loses_expiring_links(self, uploaded, anonymous):
+        client, image = uploaded("Enterprise")
+        link = client.get(f"/api/user/link/{image['id']}/?time=1000").json()
+
+        Tier.objects.filter(name="Enterprise").update(expiring_links=False)
+
+        assert fetch(anonymous, link["url"]).status_code == 404
+
+    @pytest.mark.parametrize(
+        "time_param",
+        ["", "?time=", "?time=299", "?time=30001", "?time=abc", "?time=1.5", "?time=" + "9" * 2000],
+    )
+    def test_bad_time_is_400(self, uploaded, time_param):
+        client, image = uploaded("Enterprise")
+
+        response = client.get(f"/api/user/link/{image['id']}/{time_param}")
+
+        assert response.status_code == 400
+        assert "time" in response.json()
+
+    @pytest.mark.parametrize("tier", ["Basic", "Premium"])
+    def test_tiers_without_expiring_links_get_403(self, uploaded, tier):
+        client, image = uploaded(tier)
+
+        response = client.get(f"/api/user/link/{image['id']}/?time=300")
+
+        assert response.status_code == 403
+        assert "expiring links" in response.json()["detail"]
+
+    def test_custom_tier_with_expiring_links_may_create_them(self, client_for, upload):
+        tier = Tier.objects.create(name="Links", thumbnail_heights=[100], expiring_links=True)
+        client = client_for(tier)
+        image = upload(client).json()
+
+        assert client.get(f"/api/user/link/{image['id']}/?time=300").status_code == 200

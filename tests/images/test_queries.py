@@ -1,0 +1,54 @@
+"""List endpoints cost the same number of SQL queries at 1 and at 50 images."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from images.models import Image, Thumbnail
+
+
+def make_images(user, count: int) -> None:
+    for n in range(count):
+        image = Image.objects.create(
+            owner=user,
+            key=f"{user.pk:04d}{n:028d}",
+            file=f"originals/x{n}.jpg",
+            width=800,
+            height=600,
+            format="JPEG",
+            size=1000,
+            sha256="0" * 64,
+        )
+        for height in (200, 400):
+            Thumbnail.objects.create(
+                image=image,
+                height=height,
+                format="JPEG",
+                file=f"thumbnails/x{n}-{height}.jpg",
+                width=height * 4 // 3,
+                actual_height=height,
+                size=100,
+            )
+
+
+def queries_for(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(ctx)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/user/images/", "/api/user/thumbnails/", "/api/user/images/?limit=100"]
+)
+def test_list_query_count_does_not_grow_with_the_list(client_for, settings, path):
+    settings.API_CACHE_SECONDS = 0  # measure the real work, not a cache hit
+    one, many = client_for("Premium"), client_for("Premium")
+    make_images(one.user, 1)
+    make_images(many.user, 50)
+
+    assert queries_for(one, path) == queries_for(many, path)
+    assert (
+        len(many.get(path).json() if "limit" not in path else many.get(path).json()["results"])
+        >= 50
+    )

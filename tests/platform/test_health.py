@@ -1,0 +1,55 @@
+"""Liveness and readiness probes."""
+
+import socket
+
+import pytest
+from django.db import connections
+from django.db.utils import load_backend
+from rest_framework.test import APIClient
+
+
+def test_healthz_answers_without_touching_anything(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = APIClient().get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_reports_each_dependency(db):
+    response = APIClient().get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "storage": "ok"}
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def unreachable_database(db, tmp_path):
+    """Swap the default connection for one to a database that cannot be reached."""
+    real = connections["default"]
+    settings_dict = dict(real.settings_dict)
+    if real.vendor == "sqlite":
+        settings_dict["NAME"] = str(tmp_path / "missing-dir" / "db.sqlite3")
+    else:
+        settings_dict.update(HOST="127.0.0.1", PORT=str(_closed_port()))
+    broken = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
+    connections["default"] = broken
+    yield
+    broken.close()
+    connections["default"] = real
+
+
+def test_readyz_is_503_naming_the_database_when_it_is_unreachable(unreachable_database):
+    response = APIClient().get("/readyz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"]["database"] == "unavailable"
+    assert "database" in body["status"]
+    assert body["checks"]["cache"] == "ok"
