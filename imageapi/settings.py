@@ -78,7 +78,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "imageapi" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -13,7 +13,11 @@ urlpatterns = [
     path("api/user/", include("images.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="docs/redoc.html"),
+        name="redoc",
+    ),
     path("api-auth/", include("rest_framework.urls")),
     path("media/<str:token>", serve, name="media"),
     path("healthz", LivenessView.as_view(), name="healthz"),

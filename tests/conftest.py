@@ -9,6 +9,7 @@ from PIL import Image as PILImage
 from rest_framework.test import APIClient
 
 from accounts.models import Tier, User
+from accounts.services import ensure_builtin_tiers
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -44,6 +45,8 @@ def _isolated(settings, tmp_path):
 @pytest.fixture
 def make_user(db) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
+
+    ensure_builtin_tiers()  # transactional tests flush the rows the data migration made
 
     def make(tier: str | Tier = "Basic", username: str | None = None, **extra) -> User:
         tier_obj = tier if isinstance(tier, Tier) else Tier.objects.get(name=tier)

@@ -8,9 +8,9 @@ from django.db.utils import load_backend
 from rest_framework.test import APIClient
 
 
-def test_healthz_answers_without_touching_anything(django_assert_num_queries):
-    with django_assert_num_queries(0):
-        response = APIClient().get("/healthz")
+def test_healthz_answers_without_touching_the_database():
+    # No db fixture: pytest-django makes any query in this test an error.
+    response = APIClient().get("/healthz")
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
