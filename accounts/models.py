@@ -32,17 +32,26 @@ class Tier(models.Model):
         super().save(*args, **kwargs)
 
 
-def default_tier_pk() -> int:
-    """The tier a user gets when none is chosen (created if an admin removed it)."""
+def default_tier() -> Tier:
+    """The tier a user gets when none is chosen (recreated if an admin removed it)."""
     tier, _ = Tier.objects.get_or_create(name=DEFAULT_TIER, defaults={"thumbnail_heights": [200]})
-    return tier.pk
+    return tier
 
 
 class User(AbstractUser):
     tier = models.ForeignKey(
         Tier,
         on_delete=models.PROTECT,
-        default=default_tier_pk,
+        blank=True,
         related_name="users",
-        help_text="Decides which thumbnails and links the user gets.",
+        help_text=f"Decides which thumbnails and links the user gets. Empty means {DEFAULT_TIER}.",
     )
+
+    def save(self, *args, **kwargs) -> None:
+        # Filled here rather than as a field default, so that building a User in memory
+        # never touches the database.
+        if self.tier_id is None:
+            self.tier = default_tier()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "tier"}
+        super().save(*args, **kwargs)

@@ -53,3 +53,11 @@ def test_readyz_is_503_naming_the_database_when_it_is_unreachable(unreachable_da
     assert body["checks"]["database"] == "unavailable"
     assert "database" in body["status"]
     assert body["checks"]["cache"] == "ok"
+
+
+def test_migrations_match_the_models(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
