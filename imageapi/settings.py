@@ -156,6 +156,8 @@ MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)
 MAX_THUMBNAIL_HEIGHT = env.int("MAX_THUMBNAIL_HEIGHT", default=4096)
 THUMBNAIL_JPEG_QUALITY = env.int("THUMBNAIL_JPEG_QUALITY", default=85)
+THUMBNAIL_JPEG_PROGRESSIVE = env.bool("THUMBNAIL_JPEG_PROGRESSIVE", default=True)
+THUMBNAIL_JPEG_OPTIMIZE = env.bool("THUMBNAIL_JPEG_OPTIMIZE", default=True)
 THUMBNAIL_WEBP_QUALITY = env.int("THUMBNAIL_WEBP_QUALITY", default=80)
 THUMBNAIL_AVIF_QUALITY = env.int("THUMBNAIL_AVIF_QUALITY", default=60)
 # Modern formats a thumbnail URL may serve when the client's Accept header prefers them.

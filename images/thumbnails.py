@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from images import processing
-from images.models import Image, ImageFormat, Thumbnail
+from images.models import Image, Thumbnail
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +20,8 @@ EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "AVIF": "avif"}
 def thumbnail_options() -> processing.ThumbnailOptions:
     return processing.ThumbnailOptions(
         jpeg_quality=settings.THUMBNAIL_JPEG_QUALITY,
+        jpeg_progressive=settings.THUMBNAIL_JPEG_PROGRESSIVE,
+        jpeg_optimize=settings.THUMBNAIL_JPEG_OPTIMIZE,
         webp_quality=settings.THUMBNAIL_WEBP_QUALITY,
         avif_quality=settings.THUMBNAIL_AVIF_QUALITY,
         max_pixels=settings.MAX_IMAGE_PIXELS,
@@ -91,6 +93,3 @@ def missing_heights(image: Image, heights: Iterable[int]) -> list[int]:
         Thumbnail.objects.filter(image=image, format=image.format).values_list("height", flat=True)
     )
     return sorted(set(heights) - have)
-
-
-__all__ = ["EXTENSIONS", "ImageFormat", "ensure_thumbnails", "missing_heights", "read_original"]

@@ -90,6 +90,12 @@ class ImageViewSet(
     def get_queryset(self):
         return Image.objects.filter(owner=self.request.user)
 
+    def get_serializer_class(self):
+        # The browsable API builds its upload form from this.
+        if self.request is not None and self.request.method == "POST":
+            return ImageUploadSerializer
+        return ImageSerializer
+
     def get_parsers(self):
         if self.request is not None and self.request.method == "POST":
             return [MultiPartParser(), FormParser()]
@@ -125,7 +131,7 @@ class ImageViewSet(
         examples=[IMAGE_EXAMPLE],
     )
     def create(self, request: Request) -> Response:
-        form = ImageUploadSerializer(data=request.data)
+        form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
             image = services.upload_image(request.user, form.validated_data["image"])
@@ -133,7 +139,7 @@ class ImageViewSet(
             raise ValidationError({"image": [str(exc)]}, code=exc.code) from exc
         except services.StorageUnavailable as exc:
             raise ServiceUnavailable(str(exc)) from exc
-        body = self.get_serializer(image).data
+        body = ImageSerializer(image, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="One of your images", responses={200: ImageSerializer, 404: NOT_FOUND})

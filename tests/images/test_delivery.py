@@ -100,6 +100,17 @@ def test_tampered_links_are_not_found(uploaded, anonymous, how):
     assert response.json() == {"detail": "Not found."}
 
 
+def test_forged_links_are_refused_before_any_database_work(
+    anonymous, db, django_assert_num_queries
+):
+    forged = links.thumbnail_path("0" * 32, 200)[:-3] + "xyz"
+
+    with django_assert_num_queries(0):
+        response = anonymous.get(forged)
+
+    assert response.status_code == 404
+
+
 def test_a_thumbnail_link_cannot_be_turned_into_another_height(uploaded, anonymous):
     uploaded("Basic")
     key = Image.objects.get().key
