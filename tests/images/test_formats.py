@@ -60,6 +60,7 @@ def test_transparent_png_keeps_its_alpha_as_webp(uploaded, anonymous):
     _, image = uploaded("Premium", image_bytes(600, 450, "PNG", mode="RGBA"))
 
     response, content = fetch(anonymous, image["thumbnails"][0]["url"], "image/webp")
+    assert response["Content-Type"] == "image/webp"
 
     assert PILImage.open(io.BytesIO(content)).mode == "RGBA"
 
