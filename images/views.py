@@ -1,7 +1,13 @@
 """HTTP layer for images, thumbnails and expiring links: translate, delegate, answer."""
 
 from django.db.models import F
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.generics import get_object_or_404
@@ -57,10 +63,19 @@ IMAGE_EXAMPLE = OpenApiExample(
 )
 
 
-class _OwnedMixin:
-    """Objects of other users do not exist, as far as the API says (404, never 403)."""
+class _OwnedViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List, retrieve and delete the signed-in user's objects; reads cached per user.
+
+    Objects of other users do not exist, as far as the API says (404, never 403).
+    """
 
     lookup_value_regex = r"[0-9]+"
+    pagination_class = OptionalLimitOffsetPagination
 
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
@@ -68,25 +83,25 @@ class _OwnedMixin:
         return context
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        return cached_read(request, lambda: super(_OwnedMixin, self).list(request, *args, **kwargs))
+        return cached_read(request, lambda: super(_OwnedViewSet, self).list(request))
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        return cached_read(
-            request, lambda: super(_OwnedMixin, self).retrieve(request, *args, **kwargs)
-        )
+        return cached_read(request, lambda: super(_OwnedViewSet, self).retrieve(request, **kwargs))
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your images", parameters=PAGINATION_PARAMETERS, examples=[IMAGE_EXAMPLE]
+    ),
+    retrieve=extend_schema(
+        summary="One of your images", responses={200: ImageSerializer, 404: NOT_FOUND}
+    ),
+    destroy=extend_schema(
+        summary="Delete an image with its thumbnails", responses={204: None, 404: NOT_FOUND}
+    ),
+)
 @extend_schema(tags=["images"])
-class ImageViewSet(
-    _OwnedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    serializer_class = ImageSerializer
-    pagination_class = OptionalLimitOffsetPagination
-
+class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
     def get_queryset(self):
         return Image.objects.filter(owner=self.request.user)
 
@@ -100,14 +115,6 @@ class ImageViewSet(
         if self.request is not None and self.request.method == "POST":
             return [MultiPartParser(), FormParser()]
         return super().get_parsers()
-
-    @extend_schema(
-        summary="List your images",
-        parameters=PAGINATION_PARAMETERS,
-        examples=[IMAGE_EXAMPLE],
-    )
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(
         summary="Upload an image",
@@ -127,6 +134,7 @@ class ImageViewSet(
                     )
                 ],
             ),
+            503: OpenApiResponse(DetailSerializer, description="Storage unavailable; retry."),
         },
         examples=[IMAGE_EXAMPLE],
     )
@@ -142,30 +150,20 @@ class ImageViewSet(
         body = ImageSerializer(image, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="One of your images", responses={200: ImageSerializer, 404: NOT_FOUND})
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        return super().retrieve(request, *args, **kwargs)
-
-    @extend_schema(
-        summary="Delete an image with its thumbnails", responses={204: None, 404: NOT_FOUND}
-    )
-    def destroy(self, request: Request, *args, **kwargs) -> Response:
-        return super().destroy(request, *args, **kwargs)
-
     def perform_destroy(self, instance: Image) -> None:
         services.delete_image(instance)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List your thumbnails", parameters=PAGINATION_PARAMETERS),
+    retrieve=extend_schema(
+        summary="One of your thumbnails", responses={200: ThumbnailSerializer, 404: NOT_FOUND}
+    ),
+    destroy=extend_schema(summary="Delete a thumbnail", responses={204: None, 404: NOT_FOUND}),
+)
 @extend_schema(tags=["thumbnails"])
-class ThumbnailViewSet(
-    _OwnedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class ThumbnailViewSet(_OwnedViewSet):
     serializer_class = ThumbnailSerializer
-    pagination_class = OptionalLimitOffsetPagination
 
     def get_queryset(self):
         allowed = entitlements(self.request.user).heights
@@ -177,20 +175,6 @@ class ThumbnailViewSet(
             .only("id", "height", "image_id", "image__key")
             .order_by("-image__created_at", "-image_id", "height")
         )
-
-    @extend_schema(summary="List your thumbnails", parameters=PAGINATION_PARAMETERS)
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(
-        summary="One of your thumbnails", responses={200: ThumbnailSerializer, 404: NOT_FOUND}
-    )
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        return super().retrieve(request, *args, **kwargs)
-
-    @extend_schema(summary="Delete a thumbnail", responses={204: None, 404: NOT_FOUND})
-    def destroy(self, request: Request, *args, **kwargs) -> Response:
-        return super().destroy(request, *args, **kwargs)
 
     def perform_destroy(self, instance: Thumbnail) -> None:
         services.delete_thumbnail(instance)
