@@ -6,6 +6,7 @@ upload or deletion shows on the very next request, and tier changes take effect 
 """
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable
 
@@ -15,6 +16,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.tiers import entitlements
+
+logger = logging.getLogger(__name__)
+
+# What cache backends raise when their server is unreachable (redis-py's errors are
+# ConnectionError/TimeoutError subclasses of its own RedisError, not of OSError).
+try:
+    from redis.exceptions import RedisError
+except ImportError:  # pragma: no cover - redis is a dependency
+    RedisError = OSError
+CACHE_ERRORS = (OSError, RedisError)
 
 
 def _version_key(user_id: int) -> str:
@@ -31,8 +42,15 @@ def _user_version(user_id: int) -> str:
 
 
 def invalidate_user(user_id: int) -> None:
-    """Forget every cached response of this user."""
-    cache.set(_version_key(user_id), secrets.token_hex(4), timeout=None)
+    """Forget every cached response of this user.
+
+    If the cache is unreachable there is nothing to forget for now, and whatever it
+    still holds when it returns expires within API_CACHE_SECONDS.
+    """
+    try:
+        cache.set(_version_key(user_id), secrets.token_hex(4), timeout=None)
+    except CACHE_ERRORS:
+        logger.warning("API cache unavailable; user %s not invalidated", user_id, exc_info=True)
 
 
 def cached_read(request: Request, build: Callable[[], Response]) -> Response:
@@ -42,11 +60,18 @@ def cached_read(request: Request, build: Callable[[], Response]) -> Response:
     if seconds <= 0 or request.method != "GET" or not user.is_authenticated:
         return build()
     url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
-    key = f"api:resp:{user.pk}:{_user_version(user.pk)}:{entitlements(user).fingerprint}:{url}"
-    data = cache.get(key)
+    try:
+        key = f"api:resp:{user.pk}:{_user_version(user.pk)}:{entitlements(user).fingerprint}:{url}"
+        data = cache.get(key)
+    except CACHE_ERRORS:
+        logger.warning("API cache unavailable; answering uncached", exc_info=True)
+        return build()
     if data is not None:
         return Response(data, headers={"X-Cache": "hit"})
     response = build()
     if response.status_code == 200:
-        cache.set(key, response.data, timeout=seconds)
+        try:
+            cache.set(key, response.data, timeout=seconds)
+        except CACHE_ERRORS:
+            logger.warning("API cache unavailable; response not stored", exc_info=True)
     return response
