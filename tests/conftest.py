@@ -38,8 +38,6 @@ def _isolated(settings, tmp_path):
             },
         }
     cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -63,3 +63,25 @@ def test_a_tier_change_shows_at_once(client_for):
     Tier.objects.filter(name="Premium").update(original_link=False)
 
     assert client.get(f"/api/user/images/{image['id']}/").json()["image"] is None
+
+
+def test_the_api_keeps_answering_when_the_cache_server_is_down(client_for, settings):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    client = client_for("Premium")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
+        }
+    }
+
+    image = post_image(client)
+    listing = client.get("/api/user/images/")
+
+    assert image.status_code == 201
+    assert listing.status_code == 200
+    assert [i["id"] for i in listing.json()] == [image.json()["id"]]
