@@ -1,11 +1,31 @@
 """Throttles for endpoints that check passwords: per client address and per username."""
 
 import hashlib
+import logging
 
 from rest_framework.throttling import SimpleRateThrottle
 
+from imageapi.cache import CACHE_ERRORS
 
-class LoginClientThrottle(SimpleRateThrottle):
+logger = logging.getLogger(__name__)
+
+
+class _FailOpenThrottle(SimpleRateThrottle):
+    """A throttle that lets requests through while the cache server is unreachable.
+
+    Counting attempts needs the cache; refusing every sign-in during a cache outage
+    would turn it into a full outage.
+    """
+
+    def allow_request(self, request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except CACHE_ERRORS:
+            logger.warning("throttle cache unavailable; not counting this attempt", exc_info=True)
+            return True
+
+
+class LoginClientThrottle(_FailOpenThrottle):
     """Limit password attempts from one client address, whatever usernames it tries."""
 
     scope = "login"
@@ -15,7 +35,7 @@ class LoginClientThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class LoginUsernameThrottle(SimpleRateThrottle):
+class LoginUsernameThrottle(_FailOpenThrottle):
     """Limit password attempts against one username, from however many clients."""
 
     scope = "login"

@@ -16,16 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.tiers import entitlements
+from imageapi.cache import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
-
-# What cache backends raise when their server is unreachable (redis-py's errors are
-# ConnectionError/TimeoutError subclasses of its own RedisError, not of OSError).
-try:
-    from redis.exceptions import RedisError
-except ImportError:  # pragma: no cover - redis is a dependency
-    RedisError = OSError
-CACHE_ERRORS = (OSError, RedisError)
 
 
 def _version_key(user_id: int) -> str:

@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite: users per tier, authenticated clients, images."""
 
 import io
+import socket
 from collections.abc import Callable
 
 import pytest
@@ -38,6 +39,24 @@ def _isolated(settings, tmp_path):
             },
         }
     cache.clear()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for servers to start, or to find closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def cache_server_down(settings) -> None:
+    """Point the cache at a Redis server that is not there."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from tests.conftest import PASSWORD
+
 
 @pytest.mark.parametrize("path", ["/api/user/jwt-login/", "/api/user/token/"])
 def test_eleventh_attempt_in_a_minute_is_throttled(db, path):
@@ -42,3 +44,14 @@ def test_one_client_spraying_usernames_is_throttled(db):
     ]
 
     assert statuses[-1] == 429
+
+
+def test_sign_in_still_works_while_the_cache_server_is_down(make_user, request):
+    user = make_user()
+    request.getfixturevalue("cache_server_down")
+
+    response = APIClient().post(
+        "/api/user/token/", {"username": user.username, "password": PASSWORD}, format="json"
+    )
+
+    assert response.status_code == 200

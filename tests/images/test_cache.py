@@ -65,19 +65,9 @@ def test_a_tier_change_shows_at_once(client_for):
     assert client.get(f"/api/user/images/{image['id']}/").json()["image"] is None
 
 
-def test_the_api_keeps_answering_when_the_cache_server_is_down(client_for, settings):
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]
+def test_the_api_keeps_answering_when_the_cache_server_is_down(client_for, request):
     client = client_for("Premium")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
-        }
-    }
+    request.getfixturevalue("cache_server_down")
 
     image = post_image(client)
     listing = client.get("/api/user/images/")

@@ -1,11 +1,11 @@
 """Liveness and readiness probes."""
 
-import socket
-
 import pytest
 from django.db import connections
 from django.db.utils import load_backend
 from rest_framework.test import APIClient
+
+from tests.conftest import free_port
 
 
 def test_healthz_answers_without_touching_the_database():
@@ -23,12 +23,6 @@ def test_readyz_reports_each_dependency(db):
     assert response.json()["checks"] == {"database": "ok", "cache": "ok", "storage": "ok"}
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def unreachable_database(db, tmp_path):
     """Swap the default connection for one to a database that cannot be reached."""
@@ -37,7 +31,7 @@ def unreachable_database(db, tmp_path):
     if real.vendor == "sqlite":
         settings_dict["NAME"] = str(tmp_path / "missing-dir" / "db.sqlite3")
     else:
-        settings_dict.update(HOST="127.0.0.1", PORT=str(_closed_port()))
+        settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))
     broken = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
     connections["default"] = broken
     yield
