@@ -30,7 +30,7 @@ class ImageAdmin(admin.ModelAdmin):
         "preview",
         "owner",
         "key",
-        "file",
+        "stored_as",
         "width",
         "height",
         "format",
@@ -43,6 +43,11 @@ class ImageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # uploads go through the API, which validates them
+
+    @admin.display(description="Storage key")
+    def stored_as(self, image: Image) -> str:
+        # Not a link: media are only reachable through signed links.
+        return image.file.name
 
     @admin.display(description="Dimensions")
     def dimensions(self, image: Image) -> str:

@@ -77,3 +77,17 @@ def test_admin_changes_a_users_tier(admin_client, make_user):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.tier == enterprise
+
+
+def test_image_admin_shows_previews_and_readonly_thumbnails(admin_client, client_for, upload):
+    client = client_for("Premium")
+    image_id = upload(client).json()["id"]
+
+    listing = admin_client.get("/admin/images/image/")
+    detail = admin_client.get(f"/admin/images/image/{image_id}/change/")
+
+    assert listing.status_code == 200
+    assert b'<img src="/media/' in listing.content
+    assert detail.status_code == 200
+    assert b"Thumbnails" in detail.content
+    assert b"400" in detail.content
