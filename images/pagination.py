@@ -6,3 +6,9 @@ class OptionalLimitOffsetPagination(LimitOffsetPagination):
 
     default_limit = None
     max_limit = 100
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return {
+            "oneOf": [schema, super().get_paginated_response_schema(schema)],
+            "description": "A plain array; with `limit`, a page of it in an envelope.",
+        }

@@ -90,11 +90,11 @@ class _OwnedViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary="List your images", parameters=PAGINATION_PARAMETERS, examples=[IMAGE_EXAMPLE]
-    ),
+    list=extend_schema(summary="List your images", parameters=PAGINATION_PARAMETERS),
     retrieve=extend_schema(
-        summary="One of your images", responses={200: ImageSerializer, 404: NOT_FOUND}
+        summary="One of your images",
+        responses={200: ImageSerializer, 404: NOT_FOUND},
+        examples=[IMAGE_EXAMPLE],
     ),
     destroy=extend_schema(
         summary="Delete an image with its thumbnails", responses={204: None, 404: NOT_FOUND}

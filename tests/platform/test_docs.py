@@ -73,3 +73,18 @@ def test_docs_pages_load_no_external_asset(db, path):
     external = [u for u in urls if re.match(r"^(https?:)?//", u)]
     assert external == []
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_lists_are_documented_as_arrays_or_pages_with_limit(schema):
+    listing = schema["paths"]["/api/user/images/"]["get"]["responses"]["200"]
+    ref = listing["content"]["application/json"]["schema"]["$ref"]
+    shapes = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["oneOf"]
+
+    assert shapes[0]["type"] == "array"
+    assert set(shapes[1]["properties"]) == {"count", "next", "previous", "results"}
+
+
+def test_schema_generates_without_warnings_and_validates(db, tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yaml"))
