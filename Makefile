@@ -34,6 +34,13 @@ test: $(STAMP) ## The whole suite (SQLite, or the database DATABASE_URL names)
 test-postgres: $(STAMP) ## The suite on a throwaway PostgreSQL database
 	scripts/with-postgres $(BIN)/pytest
 
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,bench]"
+	@touch $@
+
+bench: $(VENV)/.bench-installed ## Thumbnail speed and memory vs naive Pillow and libvips, upload latency
+	$(BIN)/python -m bench
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -36,7 +36,7 @@ import struct
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 
 from PIL import Image, ImageCms, ImageMath
 
@@ -63,6 +63,10 @@ class ImageRejected(ValueError):
     def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
         self.code = code
+
+    def __reduce__(self):
+        # Picklable (task queues send exceptions across processes) despite the keyword.
+        return (partial(type(self), code=self.code), (str(self),))
 
 
 @dataclass(frozen=True)
@@ -495,12 +499,15 @@ def _check_png(data: bytes, header: _Header) -> int:
             chunk = memoryview(data)[start:stop]
             if zlib.crc32(chunk, zlib.crc32(ctype)) != crc:
                 raise _corrupt("PNG")
-            if ctype == b"IDAT" and inflated < expected:
-                piece = inflater.decompress(chunk, _INFLATE_PIECE)
-                inflated += len(piece)
-                while inflater.unconsumed_tail and inflated < expected:
-                    piece = inflater.decompress(inflater.unconsumed_tail, _INFLATE_PIECE)
-                    inflated += len(piece)
+            if ctype == b"IDAT":
+                # Fed in slices: unconsumed_tail is a copy, so keep what it can hold small.
+                for offset in range(0, length, _INFLATE_PIECE):
+                    if inflated >= expected:
+                        break
+                    pending = chunk[offset : offset + _INFLATE_PIECE]
+                    while pending and inflated < expected:
+                        inflated += len(inflater.decompress(pending, _INFLATE_PIECE))
+                        pending = inflater.unconsumed_tail
             elif ctype == b"eXIf":
                 exif = bytes(chunk)
             elif ctype == b"IEND":
@@ -663,7 +670,7 @@ _PROFILE_MODES = {"RGB ": ("RGB", "RGBA"), "CMYK": ("CMYK",), "GRAY": ("L", "LA"
 def _transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
     """A cached transform from the embedded profile to sRGB, or None if unusable.
 
-    lcms2 transforms are safe to apply from several threads at once.
+    Sharing one between threads is safe: lcms2 copies its one-pixel cache per call.
     """
     try:
         profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))

@@ -1,0 +1,5 @@
+import sys
+
+from bench.thumbnails import main
+
+sys.exit(main())
