@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+from collections.abc import Mapping
 
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -42,7 +43,9 @@ class LoginUsernameThrottle(_FailOpenThrottle):
     cache_format = "throttle_%(scope)s_username_%(ident)s"
 
     def get_cache_key(self, request, view) -> str | None:
-        username = str(request.data.get("username", "")).strip().lower()[:150]
+        data = request.data
+        username = data.get("username", "") if isinstance(data, Mapping) else ""
+        username = str(username).strip().lower()[:150]
         if not username:
             return None
         digest = hashlib.sha256(username.encode()).hexdigest()[:32]

@@ -39,6 +39,15 @@ def test_malformed_json_to_sign_in_is_400(db):
     assert "JSON parse error" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("path", ["/api/user/token/", "/api/user/jwt-login/"])
+@pytest.mark.parametrize("body", [b"[]", b'["username", "password"]', b"42", b"null", b'"x"'])
+def test_sign_in_with_a_json_body_that_is_not_an_object_is_400(db, path, body):
+    response = APIClient().generic("POST", path, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()
+
+
 def test_unacceptable_accept_header_is_406(client):
     response = client.get("/api/user/images/", HTTP_ACCEPT="application/x-nothing")
 
