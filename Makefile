@@ -28,11 +28,21 @@ run: $(STAMP) ## Migrate, bootstrap and serve on HOST:PORT with the embedded def
 worker: $(STAMP) ## Run a Celery worker with the same environment as `make run`
 	$(BIN)/celery -A imageapi worker --loglevel INFO --concurrency $${WORKER_CONCURRENCY:-2}
 
-test: $(STAMP) ## The whole suite (SQLite, or the database DATABASE_URL names)
-	$(BIN)/pytest
+test: $(STAMP) ## The suite (SQLite, or the database DATABASE_URL names); no extra servers
+	$(BIN)/pytest -m "not services"
 
 test-postgres: $(STAMP) ## The suite on a throwaway PostgreSQL database
-	scripts/with-postgres $(BIN)/pytest
+	scripts/with-postgres $(BIN)/pytest -m "not services"
+
+# The API suite with STORAGE=s3 and the Redis cache (work in-process: those tests look
+# at thumbnails right after an upload), then tests/services/ with the broker set and a
+# real Celery worker, gunicorn processes and nginx. scripts/with-services starts an S3
+# server (moto) and a Redis server on free loopback ports and stops them afterwards.
+test-services: $(STAMP) ## The suite on PostgreSQL, Redis and S3, then the scale-out tests (real worker, nginx)
+	scripts/with-postgres scripts/with-services bash -c '\
+		env -u CELERY_BROKER_URL $(BIN)/pytest -m "not services" --ignore=tests/processing; \
+		suite=$$?; $(BIN)/pytest -m services; services=$$?; \
+		exit $$(( suite ? suite : services ))'
 
 $(VENV)/.bench-installed: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,bench]"

@@ -1,9 +1,28 @@
-"""JWT read from an HttpOnly cookie, with the CSRF check session auth applies."""
+"""Authentication classes: DRF tokens checked for shape, JWT read from an HttpOnly cookie."""
+
+import re
 
 from django.conf import settings
+from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.authentication import TokenAuthentication as DRFTokenAuthentication
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
+
+TOKEN_SHAPE = re.compile(r"[0-9a-f]{40}")
+
+
+class TokenAuthentication(DRFTokenAuthentication):
+    """DRF's token authentication, refusing keys that cannot be tokens before any query.
+
+    Some databases refuse odd characters (PostgreSQL: NUL) outright, which would turn a
+    malformed header into a server error.
+    """
+
+    def authenticate_credentials(self, key: str):
+        if not TOKEN_SHAPE.fullmatch(key):
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        return super().authenticate_credentials(key)
 
 
 class JWTCookieAuthentication(JWTAuthentication):

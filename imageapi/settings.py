@@ -116,6 +116,12 @@ CACHES = {
     }
 }
 CACHES["default"].setdefault("KEY_PREFIX", "imageapi")
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Fail fast when Redis is unreachable: readiness turns 503 and the throttle lets
+    # sign-ins through instead of every request hanging on a dead socket.
+    _redis_options = CACHES["default"].setdefault("OPTIONS", {})
+    _redis_options.setdefault("socket_connect_timeout", 2)
+    _redis_options.setdefault("socket_timeout", 5)
 
 # --- Static files and media -------------------------------------------------
 STATIC_URL = "static/"
@@ -128,17 +134,34 @@ STORAGE = env.str("STORAGE", default="local")
 if STORAGE not in {"local", "s3"}:
     raise ValueError(f"STORAGE must be 'local' or 's3', not {STORAGE!r}")
 if STORAGE == "s3":
+    from botocore.config import Config as _BotoConfig
+
+    _s3_endpoint = env.str("AWS_S3_ENDPOINT_URL", default="") or None
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
-            "region_name": env.str("AWS_S3_REGION_NAME", default=None),
-            "access_key": env.str("AWS_ACCESS_KEY_ID", default=None),
-            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=None),
+            "endpoint_url": _s3_endpoint,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
             "default_acl": None,
             "querystring_auth": True,
+            # Keys are random, so saving never asks S3 whether a name is taken (no
+            # exists() round trip); the database is the record of what exists.
             "file_overwrite": True,
+            "client_config": _BotoConfig(
+                signature_version="s3v4",
+                # MinIO and most S3-compatible servers want path-style URLs.
+                s3={
+                    "addressing_style": env.str(
+                        "AWS_S3_ADDRESSING_STYLE", default="path" if _s3_endpoint else "auto"
+                    )
+                },
+                connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=3),
+                read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=30),
+                retries={"mode": "standard", "max_attempts": 3},
+            ),
         },
     }
 else:
@@ -165,7 +188,12 @@ THUMBNAIL_FORMATS = env.list("THUMBNAIL_FORMATS", default=["webp", "avif"])
 MEDIA_DELIVERY = env.str("MEDIA_DELIVERY", default="app")
 if MEDIA_DELIVERY not in {"app", "nginx", "redirect"}:
     raise ValueError(f"MEDIA_DELIVERY must be 'app', 'nginx' or 'redirect', not {MEDIA_DELIVERY!r}")
+if MEDIA_DELIVERY == "redirect" and STORAGE != "s3":
+    raise ValueError("MEDIA_DELIVERY=redirect needs STORAGE=s3 (it redirects to presigned URLs)")
 MEDIA_NGINX_LOCATION = env.str("MEDIA_NGINX_LOCATION", default="/protected-media/")
+# Lifetime of the presigned URLs a redirect hands out (never longer than an expiring
+# link has left); nginx mode fetches at once and uses a minute at most.
+MEDIA_PRESIGNED_SECONDS = env.int("MEDIA_PRESIGNED_SECONDS", default=600)
 EXPIRING_LINK_MIN_SECONDS = 300
 EXPIRING_LINK_MAX_SECONDS = 30000
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=15)
@@ -218,7 +246,7 @@ JWT_COOKIES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "accounts.authentication.JWTCookieAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

@@ -2,27 +2,42 @@
 
 import logging
 
+from botocore.exceptions import BotoCoreError, ClientError
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
-
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-    ignore_result=True,
+# What a storage, database or cache outage raises; the work is retried with backoff.
+# (botocore's and redis-py's connection errors do not derive from OSError.) The tasks
+# are idempotent, so a retry or a redelivery after a lost worker redoes nothing twice.
+TRANSIENT_ERRORS = (
+    OSError,
+    BotoCoreError,
+    ClientError,
+    OperationalError,
+    InterfaceError,
+    RedisError,
 )
+TASK_OPTIONS = {
+    "acks_late": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": True,
+    "max_retries": 5,
+    "ignore_result": True,
+}
+
+
+@shared_task(**TASK_OPTIONS)
 def generate_thumbnails_task(image_id: int) -> None:
     from images import services
 
     services.generate_missing_thumbnails(image_id)
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, ignore_result=True)
+@shared_task(**TASK_OPTIONS)
 def backfill_user_task(user_id: int) -> None:
     from images import services
 

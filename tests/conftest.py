@@ -38,6 +38,10 @@ def _isolated(settings, tmp_path):
                 "OPTIONS": {"location": tmp_path / "media"},
             },
         }
+    else:  # S3 under `make test-services`: one bucket, emptied before each test
+        from django.core.files.storage import default_storage
+
+        default_storage.bucket.objects.all().delete()
     cache.clear()
 
 

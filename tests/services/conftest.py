@@ -1,0 +1,412 @@
+"""Real servers for the scale-out tests: PostgreSQL, Redis, an S3 server, Celery, gunicorn, nginx.
+
+`make test-services` runs these under scripts/with-postgres and scripts/with-services,
+which start PostgreSQL's throwaway database, moto's S3 server and a Redis server on
+loopback ports and export STORAGE=s3, AWS_*, CACHE_URL and CELERY_BROKER_URL before
+Django loads. The fixtures here add what runs per session or per test: a Celery worker
+and gunicorn processes on the test database, nginx from deploy/nginx/, and throwaway
+Redis and S3 servers that a test may stop. Every process is stopped by its fixture and
+every wait is bounded.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+from urllib.parse import quote
+
+import boto3
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+START_TIMEOUT = 30.0
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by marker
+def pytest_collection_modifyitems(config, items) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.services)
+
+
+def wait_for(what: str, check: Callable[[], object], timeout: float = START_TIMEOUT):
+    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+        except Exception as exc:  # the thing is not up yet
+            last_error = exc
+        else:
+            if result:
+                return result
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not happen within {timeout:g} s (last error: {last_error})")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http(
+    method: str, url: str, headers: dict | None = None, data: bytes | None = None
+) -> tuple[int, Message, bytes]:
+    """One HTTP request that never follows redirects: (status, headers, body).
+
+    The headers are an ``email.message.Message``: names are case-insensitive.
+    """
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
+class Process:
+    """A server subprocess whose output goes to a log file shown when a test fails."""
+
+    def __init__(self, name: str, argv: list[str], log: Path, env: dict | None = None):
+        self.name, self.argv, self.log, self.env = name, argv, log, env
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "Process":
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen(
+                self.argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=ROOT,
+                start_new_session=True,
+            )
+        return self
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if not self.alive():
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def output(self, limit: int | None = 4000) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return text[-limit:] if limit else text
+
+    def wait_until(self, what: str, check: Callable[[], object]) -> None:
+        def ready():
+            if not self.alive():
+                raise AssertionError(f"{self.name} exited:\n{self.output()}")
+            return check()
+
+        try:
+            wait_for(what, ready)
+        except AssertionError as exc:
+            self.stop()
+            raise AssertionError(f"{exc}\n--- {self.name} output:\n{self.output()}") from None
+
+
+# --- The environment with-services made ---------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _services_only() -> None:
+    if os.environ.get("IMAGEAPI_SERVICES") != "1":
+        pytest.skip("needs the scale-out services: run `make test-services`")
+
+
+@pytest.fixture(scope="session")
+def database_url(django_db_setup, _services_only) -> str:
+    """The URL of pytest-django's test database, for the app's other processes."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the services tests share the test database with other processes")
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "", safe="")
+    if s["PASSWORD"]:
+        auth += ":" + quote(s["PASSWORD"], safe="")
+    host = f"{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+    return f"postgres://{auth}@{host}/{quote(s['NAME'], safe='')}"
+
+
+@pytest.fixture(scope="session")
+def app_env(database_url) -> dict[str, str]:
+    """Environment for the app's other processes: the same settings as this one."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY=settings.SECRET_KEY,
+        DJANGO_SETTINGS_MODULE="imageapi.settings",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def s3():
+    """A client of the S3 server that with-services started."""
+    return boto3.client(
+        "s3",
+        endpoint_url=os.environ["AWS_S3_ENDPOINT_URL"],
+        region_name=os.environ["AWS_S3_REGION_NAME"],
+        aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+@dataclass
+class Bucket:
+    client: object
+    name: str
+
+    def keys(self) -> set[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name)
+        return {obj["Key"] for page in pages for obj in page.get("Contents", ())}
+
+    def read(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+
+
+@pytest.fixture
+def bucket(s3) -> Bucket:
+    """The app's bucket (emptied before every test by tests/conftest.py)."""
+    return Bucket(s3, os.environ["AWS_STORAGE_BUCKET_NAME"])
+
+
+@pytest.fixture
+def s3_calls() -> Iterator[list[str]]:
+    """The S3 operations this process makes during the test, by name (e.g. 'PutObject')."""
+    from django.core.files.storage import default_storage
+
+    calls: list[str] = []
+    events = default_storage.connection.meta.client.meta.events
+
+    def record(model, **kwargs):
+        calls.append(model.name)
+
+    events.register("before-call.s3", record)
+    yield calls
+    events.unregister("before-call.s3", record)
+
+
+# --- Processes ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def logs(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("services-logs")
+
+
+@pytest.fixture(scope="session")
+def worker(app_env, logs) -> Iterator[Process]:
+    """A real Celery worker (prefork, one child) on the test database and the broker."""
+    from imageapi.celery import app
+
+    proc = Process(
+        "celery worker",
+        [
+            str(BIN / "celery"),
+            *("-A", "imageapi", "worker", "--loglevel", "INFO"),
+            *("--pool", "prefork", "--concurrency", "1", "--hostname", f"test-{os.getpid()}@%h"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+        ],
+        logs / "worker.log",
+        app_env,
+    ).start()
+    proc.wait_until("the Celery worker answering a ping", lambda: app.control.ping(timeout=0.5))
+    yield proc
+    proc.stop()
+
+
+TASK_DONE = re.compile(r"Task images\.tasks\.\w+\[[^\]]+\] (succeeded|raised|failed|retry)")
+
+
+@pytest.fixture
+def worker_tasks(worker) -> Callable[[int], None]:
+    """``wait(n)``: wait until the worker has finished n more tasks than when the test began.
+
+    Fails when one of them raised (a retry counts as a failure here: nothing is down).
+    """
+
+    def outcomes() -> list[str]:
+        return TASK_DONE.findall(worker.output(limit=None))
+
+    before = len(outcomes())
+
+    def wait(count: int = 1) -> None:
+        worker.wait_until(f"{count} task(s) to finish", lambda: len(outcomes()) >= before + count)
+        new = outcomes()[before:]
+        assert new == ["succeeded"] * len(new), f"tasks: {new}\n{worker.output()}"
+
+    return wait
+
+
+@pytest.fixture
+def paused_worker(worker) -> Iterator[Callable[[bool], None]]:
+    """``pause(True)`` freezes the worker (SIGSTOP), ``pause(False)`` lets it go on."""
+
+    def pause(stopped: bool) -> None:
+        os.killpg(worker.proc.pid, signal.SIGSTOP if stopped else signal.SIGCONT)
+
+    yield pause
+    pause(False)
+
+
+@pytest.fixture
+def gunicorn(app_env, logs) -> Iterator[Callable[..., str]]:
+    """Start gunicorn processes serving the app; returns their base URLs."""
+    started: list[Process] = []
+
+    def start(**env: str) -> str:
+        port = free_port()
+        proc = Process(
+            f"gunicorn :{port}",
+            [
+                str(BIN / "gunicorn"),
+                "imageapi.wsgi:application",
+                *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--access-logfile", "-"),
+                "--no-control-socket",
+            ],
+            logs / f"gunicorn-{port}.log",
+            {**app_env, **env},
+        ).start()
+        started.append(proc)
+        base = f"http://127.0.0.1:{port}"
+        proc.wait_until(f"gunicorn on {port}", lambda: http("GET", base + "/healthz")[0] == 200)
+        return base
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+def render_nginx_site(**values: str) -> str:
+    """deploy/nginx/default.conf.template with ${NAME} filled in, as the nginx image does."""
+    template = (ROOT / "deploy" / "nginx" / "default.conf.template").read_text()
+    return re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], template)
+
+
+@pytest.fixture
+def nginx(tmp_path, logs) -> Iterator[Callable[..., str]]:
+    """nginx running deploy/nginx/default.conf.template in front of an app and the S3 server."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).exists():
+        pytest.skip("nginx is not installed (apt-get install nginx-light); .ci/run installs it")
+    started: list[Process] = []
+
+    def start(app_url: str, static_root: Path) -> str:
+        port = free_port()
+        home = tmp_path / f"nginx-{port}"
+        home.mkdir()
+        site = render_nginx_site(
+            APP_UPSTREAM=app_url.removeprefix("http://"),
+            S3_UPSTREAM=os.environ["AWS_S3_ENDPOINT_URL"].removeprefix("http://"),
+            STATIC_ROOT=str(static_root),
+            LISTEN_PORT=f"127.0.0.1:{port}",
+        )
+        (home / "site.conf").write_text(site)
+        (home / "nginx.conf").write_text(
+            f"""
+            {"user root;" if os.geteuid() == 0 else ""}
+            worker_processes 1;
+            pid {home}/nginx.pid;
+            events {{ worker_connections 64; }}
+            http {{
+                include /etc/nginx/mime.types;
+                access_log {home}/access.log;
+                client_body_temp_path {home}/body;
+                proxy_temp_path {home}/proxy;
+                fastcgi_temp_path {home}/fastcgi;
+                uwsgi_temp_path {home}/uwsgi;
+                scgi_temp_path {home}/scgi;
+                include {home}/site.conf;
+            }}
+            """
+        )
+        argv = [binary, "-p", str(home), "-e", str(home / "error.log"), "-c", "nginx.conf"]
+        check = subprocess.run([*argv, "-t"], capture_output=True, text=True, check=False)
+        assert check.returncode == 0, check.stderr
+        proc = Process(f"nginx :{port}", [*argv, "-g", "daemon off;"], logs / f"nginx-{port}.log")
+        started.append(proc.start())
+        base = f"http://127.0.0.1:{port}"
+        proc.wait_until(f"nginx on {port}", lambda: http("GET", base + "/healthz")[0] == 200)
+        return base
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path) -> Iterator[Callable[[int], Process]]:
+    """Start throwaway redis-server processes (on ports the test picks, so they can restart)."""
+    started: list[Process] = []
+
+    def start(port: int) -> Process:
+        proc = Process(
+            f"redis-server :{port}",
+            [
+                shutil.which("redis-server") or "/usr/bin/redis-server",
+                *("--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"),
+                *("--dir", str(tmp_path)),
+            ],
+            tmp_path / f"redis-{port}.log",
+        ).start()
+        started.append(proc)
+        client = redis.Redis(port=port, socket_connect_timeout=1)
+        proc.wait_until(f"redis-server on {port}", client.ping)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture
+def moto_server(tmp_path) -> Iterator[Callable[[int], Process]]:
+    """Start throwaway S3 servers (moto's server mode) on ports the test picks."""
+    started: list[Process] = []
+
+    def start(port: int) -> Process:
+        proc = Process(
+            f"moto_server :{port}",
+            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+            tmp_path / f"moto-{port}.log",
+        ).start()
+        started.append(proc)
+        url = f"http://127.0.0.1:{port}/"
+        proc.wait_until(f"moto_server on {port}", lambda: http("GET", url)[0] == 200)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
