@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from rest_framework.throttling import SimpleRateThrottle
 
-from imageapi.cache import CACHE_ERRORS
+from imageapi.outages import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.tiers import entitlements
-from imageapi.cache import CACHE_ERRORS
+from imageapi.outages import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 

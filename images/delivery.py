@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import (
@@ -24,6 +24,7 @@ from django.http import (
 from django.utils.cache import get_conditional_response, patch_vary_headers
 
 from accounts.tiers import entitlements
+from imageapi.outages import STORAGE_ERRORS
 from images import links
 from images.models import Image
 from images.negotiation import preferred_format
@@ -36,7 +37,6 @@ ORIGINAL_MAX_AGE = 3600
 NGINX_PRESIGNED_SECONDS = 60
 # A cached redirect must expire this long before the presigned URL it points to.
 REDIRECT_MARGIN_SECONDS = 60
-STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
 
 logger = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from django.db.models import F
 
 from accounts.models import User
 from accounts.tiers import entitlements
+from imageapi.outages import STORAGE_ERRORS
 from images import api_cache, links, processing, tasks
 from images.models import Image, Thumbnail
 from images.thumbnails import EXTENSIONS, ensure_thumbnails, missing_heights
@@ -68,7 +69,7 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
         name = default_storage.save(
             f"originals/{key[:2]}/{key}.{EXTENSIONS[info.format]}", ContentFile(data)
         )
-    except Exception as exc:
+    except STORAGE_ERRORS as exc:
         logger.exception("storing original %s failed", key)
         raise StorageUnavailable("The image store is unavailable; try again shortly.") from exc
     try:

@@ -2,25 +2,16 @@
 
 import logging
 
-from botocore.exceptions import BotoCoreError, ClientError
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
-from redis.exceptions import RedisError
+from django.db import transaction
+
+from imageapi.outages import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
 
-# What a storage, database or cache outage raises; the work is retried with backoff.
-# (botocore's and redis-py's connection errors do not derive from OSError.) The tasks
-# are idempotent, so a retry or a redelivery after a lost worker redoes nothing twice.
-TRANSIENT_ERRORS = (
-    OSError,
-    BotoCoreError,
-    ClientError,
-    OperationalError,
-    InterfaceError,
-    RedisError,
-)
+# The tasks are idempotent, so a retry after an outage, or a redelivery after a lost
+# worker, redoes nothing twice.
 TASK_OPTIONS = {
     "acks_late": True,
     "autoretry_for": TRANSIENT_ERRORS,
