@@ -235,6 +235,25 @@ def _text_description(text: str) -> bytes:
     return payload
 
 
+def _assemble_profile(
+    tags: list[tuple[bytes, bytes]], device_class: bytes, colour_space: bytes, pcs: bytes
+) -> bytes:
+    """An ICC v2 file: the 128-byte header, the tag table, then the 4-byte aligned tags."""
+    d50 = (0.9642, 1.0, 0.8249)
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for signature, payload in tags:
+        payload += bytes(-len(payload) % 4)
+        table += signature + struct.pack(">II", offset + len(body), len(payload))
+        body += payload
+    size = offset + len(body)
+    header = struct.pack(">I4sI4s4s4s", size, b"lcms", 0x02100000, device_class, colour_space, pcs)
+    header += struct.pack(">6H", 2024, 1, 1, 0, 0, 0) + b"acsp" + bytes(4 * 6)
+    header += struct.pack(">I", 0) + b"".join(_s15f16(v) for v in d50) + bytes(4 + 16 + 28)
+    assert len(header) == 128
+    return header + struct.pack(">I", len(tags)) + table + body
+
+
 def icc_profile(space: str = "RGB", *, gamma: float = 1.0) -> bytes:
     """A real ICC v2 display profile: sRGB primaries (or grey) with a pure-gamma curve.
 
@@ -262,18 +281,7 @@ def icc_profile(space: str = "RGB", *, gamma: float = 1.0) -> bytes:
         tags.append((b"kTRC", _curve_tag(gamma)))
     else:
         raise ValueError(space)
-    offset = 128 + 4 + 12 * len(tags)
-    table, body = b"", b""
-    for signature, payload in tags:
-        payload += bytes(-len(payload) % 4)
-        table += signature + struct.pack(">II", offset + len(body), len(payload))
-        body += payload
-    size = offset + len(body)
-    header = struct.pack(">I4sI4s4s4s", size, b"lcms", 0x02100000, b"mntr", colour_space, b"XYZ ")
-    header += struct.pack(">6H", 2024, 1, 1, 0, 0, 0) + b"acsp" + bytes(4 * 6)
-    header += struct.pack(">I", 0) + b"".join(_s15f16(v) for v in d50) + bytes(4 + 16 + 28)
-    assert len(header) == 128
-    return header + struct.pack(">I", len(tags)) + table + body
+    return _assemble_profile(tags, b"mntr", colour_space, b"XYZ ")
 
 
 # -------------------------------------------------------------------------- metrics
@@ -326,14 +334,4 @@ def cmyk_icc_profile(*, black_density: float = 0.6) -> bytes:
         (b"wtpt", _xyz_tag(*d50)),
         (b"A2B0", lut),
     ]
-    offset = 128 + 4 + 12 * len(tags)
-    table, body = b"", b""
-    for signature, payload in tags:
-        payload += bytes(-len(payload) % 4)
-        table += signature + struct.pack(">II", offset + len(body), len(payload))
-        body += payload
-    size = offset + len(body)
-    header = struct.pack(">I4sI4s4s4s", size, b"lcms", 0x02100000, b"prtr", b"CMYK", b"Lab ")
-    header += struct.pack(">6H", 2024, 1, 1, 0, 0, 0) + b"acsp" + bytes(4 * 6)
-    header += struct.pack(">I", 0) + b"".join(_s15f16(v) for v in d50) + bytes(4 + 16 + 28)
-    return header + struct.pack(">I", len(tags)) + table + body
+    return _assemble_profile(tags, b"prtr", b"CMYK", b"Lab ")
