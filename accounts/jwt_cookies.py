@@ -35,10 +35,10 @@ def set_refresh_cookie(response: HttpResponse, refresh: str) -> None:
 
 
 def clear_jwt_cookies(response: HttpResponse) -> None:
-    samesite = settings.JWT_COOKIES["SAMESITE"]
-    response.delete_cookie(settings.JWT_COOKIES["ACCESS"], path="/", samesite=samesite)
-    response.delete_cookie(
-        settings.JWT_COOKIES["REFRESH"],
-        path=settings.JWT_COOKIES["REFRESH_PATH"],
-        samesite=samesite,
+    # Expired copies with the same attributes as the originals: clients may refuse to
+    # let a cookie without HttpOnly or Secure replace one that had them.
+    expired = {"max_age": 0, "expires": "Thu, 01 Jan 1970 00:00:00 GMT", **_cookie_options()}
+    response.set_cookie(settings.JWT_COOKIES["ACCESS"], "", path="/", **expired)
+    response.set_cookie(
+        settings.JWT_COOKIES["REFRESH"], "", path=settings.JWT_COOKIES["REFRESH_PATH"], **expired
     )

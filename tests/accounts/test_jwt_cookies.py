@@ -46,8 +46,14 @@ def test_cookie_authenticates_requests_until_logout(signed_in):
     response = signed_in.post(LOGOUT, HTTP_X_CSRFTOKEN=csrf)
 
     assert response.status_code == 204
-    assert response.cookies["access_token"]["max-age"] == 0
-    assert response.cookies["refresh_token"]["max-age"] == 0
+    for name in ("access_token", "refresh_token"):
+        deleted = response.cookies[name]
+        assert deleted.value == ""
+        assert deleted["max-age"] == 0
+        # Same attributes as when set, so every client lets the deletion replace it.
+        assert deleted["httponly"] is True
+        assert deleted["secure"] is True
+        assert deleted["samesite"] == "Lax"
     assert signed_in.get(IMAGES).status_code == 401
 
 
