@@ -55,3 +55,18 @@ class User(AbstractUser):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "tier"}
         super().save(*args, **kwargs)
+
+
+class RevokedAccessToken(models.Model):
+    """An access token signed out before its expiry.
+
+    Access tokens are self-contained, so without this a copied cookie would keep
+    working after logout until it expired. Rows are useless once ``expires_at`` passes
+    and are pruned at the next logout.
+    """
+
+    jti = models.CharField(max_length=255, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.jti

@@ -2,12 +2,14 @@
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import Tier, User
+from accounts.models import RevokedAccessToken, Tier, User
 from accounts.tiers import BUILTIN_TIERS
 
 
@@ -59,6 +61,16 @@ def create_or_update_user(
     user.full_clean(exclude=["password"])
     user.save()
     return user, created
+
+
+def revoke_access_token(jti: str, expires_at: datetime) -> None:
+    """Refuse this access token from now on; forget tokens that expired anyway."""
+    RevokedAccessToken.objects.filter(expires_at__lt=timezone.now()).delete()
+    RevokedAccessToken.objects.get_or_create(jti=jti, defaults={"expires_at": expires_at})
+
+
+def is_access_token_revoked(jti: str) -> bool:
+    return RevokedAccessToken.objects.filter(jti=jti).exists()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.jwt_cookies import clear_jwt_cookies, set_access_cookie, set_refresh_cookie
 from accounts.serializers import (
@@ -25,6 +27,7 @@ from accounts.serializers import (
     SuccessSerializer,
     TokenSerializer,
 )
+from accounts.services import revoke_access_token
 from accounts.throttles import LOGIN_THROTTLES
 
 CREDENTIALS_EXAMPLE = OpenApiExample(
@@ -125,7 +128,10 @@ class JWTLogoutView(APIView):
     @extend_schema(
         tags=["auth"],
         summary="Sign out",
-        description="Revokes the refresh token and deletes the JWT cookies.",
+        description=(
+            "Revokes the refresh token and the access token (a copied cookie stops "
+            "working too) and deletes the JWT cookies."
+        ),
         request=None,
         responses={204: None, 403: DetailSerializer},
     )
@@ -138,6 +144,13 @@ class JWTLogoutView(APIView):
             # An expired or already revoked token leaves nothing to revoke.
             with contextlib.suppress(TokenError):
                 RefreshToken(raw).blacklist()
+        access = request.COOKIES.get(settings.JWT_COOKIES["ACCESS"])
+        if access:
+            with contextlib.suppress(TokenError):
+                token = AccessToken(access)
+                revoke_access_token(
+                    token[jwt_settings.JTI_CLAIM], datetime_from_epoch(token["exp"])
+                )
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_jwt_cookies(response)
         return response

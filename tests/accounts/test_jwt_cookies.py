@@ -57,6 +57,19 @@ def test_cookie_authenticates_requests_until_logout(signed_in):
     assert signed_in.get(IMAGES).status_code == 401
 
 
+def test_a_copied_access_cookie_stops_working_after_logout(signed_in):
+    copied = signed_in.cookies["access_token"].value
+    csrf = signed_in.cookies["csrftoken"].value
+    signed_in.post(LOGOUT, HTTP_X_CSRFTOKEN=csrf)
+
+    replay = APIClient()
+    replay.cookies["access_token"] = copied
+    response = replay.get(IMAGES)
+
+    assert response.status_code == 401
+    assert "signed out" in response.json()["detail"]
+
+
 def test_logout_revokes_the_refresh_token(signed_in):
     refresh = signed_in.cookies["refresh_token"].value
     csrf = signed_in.cookies["csrftoken"].value
