@@ -114,9 +114,14 @@ def delete_thumbnail(thumbnail: Thumbnail) -> None:
     api_cache.invalidate_user(image.owner_id)
 
 
-def expiring_link(user: User, image: Image, seconds: int) -> str:
+def check_expiring_links_allowed(user: User) -> None:
     if not entitlements(user).expiring_links:
         raise NotAllowed("Your tier does not include expiring links.")
+
+
+def expiring_link(user: User, image: Image, seconds: int) -> str:
+    """A path to the original that works for ``seconds``, for tiers that have them."""
+    check_expiring_links_allowed(user)
     return links.expiring_path(image.key, seconds)
 
 

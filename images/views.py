@@ -200,8 +200,11 @@ class ExpiringLinkView(APIView):
         ],
     )
     def get(self, request: Request, id: int) -> Response:
-        if not entitlements(request.user).expiring_links:
-            raise PermissionDenied("Your tier does not include expiring links.")
+        try:
+            # The tier is checked first: its answer holds whatever id or time is asked.
+            services.check_expiring_links_allowed(request.user)
+        except services.NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
         image = get_object_or_404(Image.objects.filter(owner=request.user), pk=id)
         query = LinkQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
