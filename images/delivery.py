@@ -25,7 +25,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 
 from accounts.tiers import entitlements
 from imageapi.outages import STORAGE_ERRORS
-from images import links
+from images import links, processing
 from images.models import Image
 from images.negotiation import preferred_format
 from images.thumbnails import EXTENSIONS, ensure_thumbnails
@@ -50,6 +50,7 @@ class MediaFile:
     max_age: int
     download_name: str
     varies_on_accept: bool = False
+    immutable: bool = False  # same bytes for as long as the link works: cache anywhere
 
 
 def _error(status: int, detail: str) -> JsonResponse:
@@ -76,6 +77,10 @@ def serve(request: HttpRequest, token: str) -> HttpResponse:
         if media is None:
             return _error(404, "Not found.")
         return _respond(request, media, grant.seconds_left())
+    except processing.ImageRejected:
+        # Stored before a stricter limit (e.g. a lowered MAX_IMAGE_PIXELS) took effect.
+        logger.error("image %s: its thumbnails cannot be made", image.key, exc_info=True)
+        return _error(404, "Not found.")
     except STORAGE_ERRORS as exc:
         if _is_missing(exc):
             logger.error("image %s: a stored file is missing", image.key, exc_info=True)
@@ -124,19 +129,19 @@ def _resolve(request: HttpRequest, image: Image, grant: links.Grant) -> MediaFil
         format=thumb.format,
         etag=f'"t{thumb.pk}-{thumb.format.lower()}"',
         max_age=THUMBNAIL_MAX_AGE,
+        immutable=True,
         download_name=f"{image.key}-{grant.height}.{EXTENSIONS[thumb.format]}",
         varies_on_accept=bool(settings.THUMBNAIL_FORMATS),
     )
 
 
 def _respond(request: HttpRequest, media: MediaFile, seconds_left: int | None) -> HttpResponse:
-    max_age = media.max_age if seconds_left is None else min(media.max_age, seconds_left)
-    if seconds_left is not None:
-        cache_control = f"private, max-age={max_age}"
-    elif media.max_age == THUMBNAIL_MAX_AGE:
-        cache_control = f"public, max-age={max_age}, immutable"
+    if seconds_left is not None:  # an expiring link: never cached past its expiry
+        cache_control = f"private, max-age={min(media.max_age, seconds_left)}"
+    elif media.immutable:
+        cache_control = f"public, max-age={media.max_age}, immutable"
     else:
-        cache_control = f"private, max-age={max_age}"
+        cache_control = f"private, max-age={media.max_age}"
 
     response = get_conditional_response(request, etag=media.etag)
     if response is None:

@@ -223,3 +223,15 @@ class TestExpiringLinks:
         image = upload(client).json()
 
         assert client.get(f"/api/user/link/{image['id']}/?time=300").status_code == 200
+
+
+def test_an_original_over_a_since_lowered_pixel_limit_is_not_a_server_error(
+    uploaded, anonymous, settings
+):
+    _, image = uploaded("Premium", image_bytes(800, 600))
+    Image.objects.get().thumbnails.all().delete()
+    settings.MAX_IMAGE_PIXELS = 1000
+
+    response = fetch(anonymous, image["thumbnails"][0]["url"])
+
+    assert response.status_code == 404
