@@ -224,8 +224,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Cookies are sent over HTTPS only. Browsers also accept them from http://localhost;
+# to serve plain HTTP to other hosts (a LAN, no TLS), set SECURE_COOKIES=0.
+SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 
 SIMPLE_JWT = {
@@ -239,7 +242,7 @@ SIMPLE_JWT = {
 JWT_COOKIES = {
     "ACCESS": "access_token",
     "REFRESH": "refresh_token",
-    "SECURE": not DEBUG,
+    "SECURE": SECURE_COOKIES,
     "SAMESITE": "Lax",
     "REFRESH_PATH": "/api/user/",
 }
