@@ -2,7 +2,16 @@ from django.conf import settings
 from django.db import models
 
 
+class SourceFormat(models.TextChoices):
+    """What uploads may be."""
+
+    JPEG = "JPEG", "JPEG"
+    PNG = "PNG", "PNG"
+
+
 class ImageFormat(models.TextChoices):
+    """What thumbnails may be: the source's format, or a modern one on request."""
+
     JPEG = "JPEG", "JPEG"
     PNG = "PNG", "PNG"
     WEBP = "WEBP", "WebP"
@@ -20,7 +29,7 @@ class Image(models.Model):
     file = models.FileField(max_length=255, editable=False)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
-    format = models.CharField(max_length=8, choices=ImageFormat.choices)
+    format = models.CharField(max_length=8, choices=SourceFormat.choices)
     size = models.PositiveBigIntegerField(help_text="Bytes.")
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
