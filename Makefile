@@ -6,7 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-WEB_CONCURRENCY ?= 2
+# One process by default: the embedded mode's local-memory cache (per-user API cache,
+# sign-in throttle) is per process. Threads serve requests concurrently; Pillow releases
+# the GIL while it decodes and resizes. More processes need CACHE_URL (Redis).
+WEB_CONCURRENCY ?= 1
+WEB_THREADS ?= 4
 
 .PHONY: install run worker test test-postgres test-services lint format bench lock clean
 
@@ -23,7 +27,7 @@ run: $(STAMP) ## Migrate, bootstrap and serve on HOST:PORT with the embedded def
 	$(BIN)/python manage.py bootstrap
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/gunicorn imageapi.wsgi:application --bind $(HOST):$(PORT) \
-		--workers $(WEB_CONCURRENCY) --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+		--workers $(WEB_CONCURRENCY) --threads $(WEB_THREADS) --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
 
 worker: $(STAMP) ## Run a Celery worker with the same environment as `make run`
 	$(BIN)/celery -A imageapi worker --loglevel INFO --concurrency $${WORKER_CONCURRENCY:-2}
