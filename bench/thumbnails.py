@@ -41,8 +41,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from bench.api import section_upload_latency
-from images import processing
 from images.processing import ThumbnailOptions, inspect, render_thumbnails
+from images.processing.encode import PNG_COMPRESS_LEVEL
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HEIGHTS = (200, 400)  # the Enterprise tier
@@ -66,7 +66,7 @@ def _save_pillow(img: Image.Image, fmt: str) -> bytes:
             progressive=OPTIONS.jpeg_progressive,
         )
     else:
-        img.save(out, "PNG", compress_level=processing.PNG_COMPRESS_LEVEL)
+        img.save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
     return out.getvalue()
 
 
@@ -116,9 +116,7 @@ def libvips(data: bytes, fmt: str) -> list[bytes]:
             )
         else:
             outputs.append(
-                thumb.write_to_buffer(
-                    ".png", compression=processing.PNG_COMPRESS_LEVEL, **no_metadata
-                )
+                thumb.write_to_buffer(".png", compression=PNG_COMPRESS_LEVEL, **no_metadata)
             )
     return outputs
 
@@ -285,7 +283,7 @@ def section_speed(ctx: Context) -> None:
     print(
         f"  encoder settings for all: JPEG q{OPTIONS.jpeg_quality}, optimize="
         f"{OPTIONS.jpeg_optimize}, progressive={OPTIONS.jpeg_progressive}; "
-        f"PNG level {processing.PNG_COMPRESS_LEVEL}"
+        f"PNG level {PNG_COMPRESS_LEVEL}"
     )
     print(f"  {ctx.reps} repetitions after one warm-up, methods interleaved round-robin;")
     print("  wall time median [min-max], CPU time median (all threads), output sizes")

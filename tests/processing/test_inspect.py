@@ -8,8 +8,14 @@ import zlib
 import pytest
 from PIL import Image, ImageFile
 
-from images import processing
-from images.processing import ImageInfo, ImageRejected, ThumbnailOptions, inspect, render_thumbnails
+from images.processing import (
+    ImageInfo,
+    ImageRejected,
+    ThumbnailOptions,
+    headers,
+    inspect,
+    render_thumbnails,
+)
 
 from .factories import encode, exif_bytes, interlaced_png, photo_like, png_chunk, png_file
 
@@ -149,7 +155,7 @@ class TestPixelLimit:
         (a warning above its limit, made an error by the suite's warnings filter, or an
         error above twice its limit) still ends as too_many_pixels, not a crash."""
         monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000)
-        monkeypatch.setattr(processing, "_effective_pixel_limit", lambda max_pixels: max_pixels)
+        monkeypatch.setattr(headers, "_effective_pixel_limit", lambda max_pixels: max_pixels)
         data = encode(Image.new("RGB", (pixels // 10, 10)), "JPEG")
         for call in (
             lambda: inspect(data, max_pixels=LIMIT),

@@ -5,8 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from PIL import Image, ImageFile, JpegImagePlugin
 
-from images import processing
 from images.processing import Thumbnail, ThumbnailOptions, render_thumbnails
+from images.processing.resize import DCT_SCALE_GAP
 
 from .factories import decode, encode, exif_bytes, photo_like
 
@@ -112,7 +112,7 @@ class TestOneDecode:
         (thumb,) = render_thumbnails(photo_jpeg, [height], options=options)
         (decoded,) = decodes
         scale = 1200 // decoded[0]  # 1, 2, 4 or 8
-        wanted = processing.DCT_SCALE_GAP * thumb.height
+        wanted = DCT_SCALE_GAP * thumb.height
         assert decoded[1] >= min(800, wanted)  # enough pixels
         assert scale == 8 or 800 / (2 * scale) < wanted  # the next scale down would not be
 
