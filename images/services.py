@@ -18,7 +18,7 @@ from accounts.tiers import entitlements
 from imageapi.outages import STORAGE_ERRORS
 from images import api_cache, links, processing, tasks
 from images.models import Image, Thumbnail
-from images.thumbnails import EXTENSIONS, ensure_thumbnails, missing_heights
+from images.thumbnails import EXTENSIONS, ensure_thumbnails
 
 logger = logging.getLogger(__name__)
 
@@ -130,10 +130,7 @@ def generate_missing_thumbnails(image_id: int) -> None:
     image = Image.objects.select_related("owner__tier").filter(pk=image_id).first()
     if image is None:
         return  # deleted since the work was queued
-    heights = entitlements(image.owner).heights
-    if missing_heights(image, heights):
-        ensure_thumbnails(image, heights)
-        api_cache.invalidate_user(image.owner_id)
+    ensure_thumbnails(image, entitlements(image.owner).heights)
 
 
 def images_missing_thumbnails(user_ids: Iterable[int] | None = None) -> Iterator[int]:

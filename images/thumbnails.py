@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
-from images import processing
+from images import api_cache, processing
 from images.models import Image, Thumbnail
 
 logger = logging.getLogger(__name__)
@@ -42,9 +42,10 @@ def ensure_thumbnails(
 ) -> dict[int, Thumbnail]:
     """Make sure the image has a thumbnail for each height in ``fmt``; return them by height.
 
-    Only missing ones are rendered, all from one decode of the original. Safe to run
-    concurrently: when two workers race, the loser's file is removed and the winner's
-    row is returned.
+    Only missing ones are rendered, all from one decode of the original, and the
+    owner's cached API answers are forgotten when any were made (their thumbnail list
+    changed). Safe to run concurrently: when two workers race, the loser's file is
+    removed and the winner's row is returned.
     """
     fmt = fmt or image.format
     wanted = sorted(set(heights))
@@ -62,6 +63,7 @@ def ensure_thumbnails(
     )
     for thumb in rendered:
         existing[thumb.requested_height] = _store(image, fmt, thumb)
+    api_cache.invalidate_user(image.owner_id)
     return existing
 
 
@@ -86,10 +88,3 @@ def _store(image: Image, fmt: str, thumb: processing.Thumbnail) -> Thumbnail:
         # Another worker stored the same thumbnail first: keep theirs.
         default_storage.delete(name)
         return Thumbnail.objects.get(image=image, height=thumb.requested_height, format=fmt)
-
-
-def missing_heights(image: Image, heights: Iterable[int]) -> list[int]:
-    have = set(
-        Thumbnail.objects.filter(image=image, format=image.format).values_list("height", flat=True)
-    )
-    return sorted(set(heights) - have)

@@ -75,3 +75,16 @@ def test_the_api_keeps_answering_when_the_cache_server_is_down(client_for, reque
     assert image.status_code == 201
     assert listing.status_code == 200
     assert [i["id"] for i in listing.json()] == [image.json()["id"]]
+
+
+def test_a_thumbnail_made_on_first_fetch_shows_in_the_list_at_once(client_for, anonymous):
+    client = client_for("Premium")
+    image = post_image(client).json()
+    Tier.objects.filter(name="Premium").update(thumbnail_heights=[200, 400, 600])
+    image = client.get(f"/api/user/images/{image['id']}/").json()
+    assert [t["height"] for t in client.get("/api/user/thumbnails/").json()] == [200, 400]
+
+    url = image["thumbnails"][2]["url"].split("testserver", 1)[1]
+    assert anonymous.get(url).status_code == 200
+
+    assert [t["height"] for t in client.get("/api/user/thumbnails/").json()] == [200, 400, 600]
