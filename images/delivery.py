@@ -28,9 +28,9 @@ from imageapi.outages import STORAGE_ERRORS
 from images import links, processing
 from images.models import Image
 from images.negotiation import preferred_format
+from images.processing import MIME_TYPES
 from images.thumbnails import EXTENSIONS, ensure_thumbnails
 
-MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "AVIF": "image/avif"}
 THUMBNAIL_MAX_AGE = 365 * 24 * 3600
 ORIGINAL_MAX_AGE = 3600
 # nginx fetches an X-Accel-Redirect target at once: its presigned URL needs seconds.

@@ -34,10 +34,17 @@ height), ``colour`` (to sRGB), ``encode`` (no metadata); ``pipeline`` strings th
 and the one error.
 """
 
-from images.processing.model import ImageInfo, ImageRejected, Thumbnail, ThumbnailOptions
+from images.processing.model import (
+    MIME_TYPES,
+    ImageInfo,
+    ImageRejected,
+    Thumbnail,
+    ThumbnailOptions,
+)
 from images.processing.pipeline import inspect, render_thumbnails
 
 __all__ = [
+    "MIME_TYPES",
     "ImageInfo",
     "ImageRejected",
     "Thumbnail",
