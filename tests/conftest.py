@@ -15,18 +15,6 @@ from accounts.services import ensure_builtin_tiers
 PASSWORD = "correct-horse-battery-staple"
 
 
-def pytest_configure(config) -> None:
-    from django.conf import settings
-
-    # Fast hashing: the suite creates many users; production keeps Django's default.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Tests render templates without running collectstatic first.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
     """Each test gets empty media storage and an empty cache."""

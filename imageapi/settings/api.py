@@ -1,0 +1,35 @@
+"""The REST API: DRF defaults and the OpenAPI document."""
+
+from imageapi.settings.auth import LOGIN_THROTTLE_RATE
+from imageapi.settings.core import NUM_PROXIES
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.TokenAuthentication",
+        "accounts.authentication.JWTCookieAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"login": LOGIN_THROTTLE_RATE},
+    "NUM_PROXIES": NUM_PROXIES,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Image API",
+    "DESCRIPTION": (
+        "Upload JPEG or PNG images and get thumbnail links sized by your account tier, "
+        "a link to the original where the tier allows it, and signed links that expire."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/",
+}

@@ -1,0 +1,39 @@
+"""The image product: upload limits, thumbnail encoding, media delivery, link lifetimes."""
+
+from imageapi.settings.environment import env
+from imageapi.settings.storage import STORAGE
+
+MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)
+MAX_THUMBNAIL_HEIGHT = env.int("MAX_THUMBNAIL_HEIGHT", default=4096)
+
+THUMBNAIL_JPEG_QUALITY = env.int("THUMBNAIL_JPEG_QUALITY", default=85)
+THUMBNAIL_JPEG_PROGRESSIVE = env.bool("THUMBNAIL_JPEG_PROGRESSIVE", default=True)
+THUMBNAIL_JPEG_OPTIMIZE = env.bool("THUMBNAIL_JPEG_OPTIMIZE", default=True)
+THUMBNAIL_WEBP_QUALITY = env.int("THUMBNAIL_WEBP_QUALITY", default=80)
+THUMBNAIL_AVIF_QUALITY = env.int("THUMBNAIL_AVIF_QUALITY", default=60)
+# Modern formats a thumbnail URL may serve when the client's Accept header prefers them.
+THUMBNAIL_FORMATS = env.list("THUMBNAIL_FORMATS", default=["webp", "avif"])
+
+MEDIA_DELIVERY = env.str("MEDIA_DELIVERY", default="app")
+if MEDIA_DELIVERY not in {"app", "nginx", "redirect"}:
+    raise ValueError(f"MEDIA_DELIVERY must be 'app', 'nginx' or 'redirect', not {MEDIA_DELIVERY!r}")
+if MEDIA_DELIVERY == "redirect" and STORAGE != "s3":
+    raise ValueError("MEDIA_DELIVERY=redirect needs STORAGE=s3 (it redirects to presigned URLs)")
+MEDIA_NGINX_LOCATION = env.str("MEDIA_NGINX_LOCATION", default="/protected-media/")
+# Lifetime of the presigned URLs a redirect hands out (never longer than an expiring
+# link has left); nginx mode fetches at once and uses a minute at most.
+MEDIA_PRESIGNED_SECONDS = env.int("MEDIA_PRESIGNED_SECONDS", default=600)
+EXPIRING_LINK_MIN_SECONDS = 300
+EXPIRING_LINK_MAX_SECONDS = 30000
+API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=15)
+
+# Requests never hold more than this in memory; larger bodies spill to temp files and
+# uploads over MAX_UPLOAD_BYTES are refused while they stream in.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "images.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
