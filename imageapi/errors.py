@@ -1,6 +1,154 @@
-"""JSON error pages in DRF's shape for requests that never reach a DRF view."""
+"""Every error the product answers with, in one JSON shape (DRF's), from one place.
 
-from django.http import HttpRequest, JsonResponse
+Services raise the domain errors below; they know nothing of HTTP. The DRF exception
+handler (``exception_handler``) and, for views outside DRF (media links, the admin), the
+``ErrorMiddleware`` translate them, and outages of the database, into the same bodies:
+``{"detail": "..."}``, or ``{"<field>": ["..."]}`` when an error belongs to one input.
+"""
+
+import logging
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from imageapi.outages import DATABASE_ERRORS
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_MESSAGE = "The service is temporarily unavailable; try again shortly."
+
+
+class ServiceError(Exception):
+    """A request the product refuses; the message is for a person and says why."""
+
+    status = 400
+    default_code = "invalid"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.field = field  # the input the error belongs to, if one
+
+    def headers(self) -> dict[str, str]:
+        return {}
+
+
+class Rejected(ServiceError):
+    """The input cannot be accepted as it is (400)."""
+
+
+class TooLarge(Rejected):
+    """The request body is over a size limit (413)."""
+
+    status = 413
+    default_code = "too_large"
+
+
+class NotAllowed(ServiceError):
+    """The user's tier or limits do not allow this (403)."""
+
+    status = 403
+    default_code = "not_allowed"
+
+
+class NotFound(ServiceError):
+    """No such object, as far as this user may know (404)."""
+
+    status = 404
+    default_code = "not_found"
+
+
+class Gone(ServiceError):
+    """It existed but is no longer available, e.g. an expired link (410)."""
+
+    status = 410
+    default_code = "gone"
+
+
+class Conflict(ServiceError):
+    """The request contradicts the current state (409)."""
+
+    status = 409
+    default_code = "conflict"
+
+
+class _Retryable(ServiceError):
+    def __init__(self, message: str, *, retry_after: int = RETRY_AFTER_SECONDS, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, int(retry_after))
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class RateLimited(_Retryable):
+    """Too many requests for a limit; retry after the given seconds (429)."""
+
+    status = 429
+    default_code = "throttled"
+
+
+class Unavailable(_Retryable):
+    """A backing service (database, storage, cache) cannot serve now (503)."""
+
+    status = 503
+    default_code = "unavailable"
+
+
+def error_body(error: ServiceError) -> dict:
+    if error.field:
+        return {error.field: [error.message]}
+    return {"detail": error.message}
+
+
+def as_service_error(exc: BaseException) -> ServiceError | None:
+    """The domain error an exception stands for, if it is one we answer (not a bug)."""
+    if isinstance(exc, ServiceError):
+        return exc
+    if isinstance(exc, DATABASE_ERRORS):
+        logger.warning("database unavailable: %s", exc)
+        return Unavailable(UNAVAILABLE_MESSAGE)
+    return None
+
+
+def json_error(error: ServiceError) -> JsonResponse:
+    response = JsonResponse(error_body(error), status=error.status)
+    for name, value in error.headers().items():
+        response[name] = value
+    return response
+
+
+def exception_handler(exc: Exception, context: dict):
+    """DRF's handler, extended with the product's domain errors and database outages."""
+    error = as_service_error(exc)
+    if error is not None:
+        exc = drf.APIException(error_body(error) if error.field else error.message)
+        exc.status_code = error.status
+        response = drf_exception_handler(exc, context)
+        for name, value in error.headers().items():
+            response[name] = value
+        return response
+    return drf_exception_handler(exc, context)
+
+
+class ErrorMiddleware:
+    """The same answers for views outside DRF (media links, the admin)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        error = as_service_error(exc)
+        return json_error(error) if error is not None else None
+
+
+# Django's own error views, for requests that never reach a view that answers.
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
