@@ -19,6 +19,14 @@ class TierAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(user_count=Count("users"))
 
+    def save_model(self, request, obj: Tier, form, change: bool) -> None:
+        before = set(form.initial.get("thumbnail_heights") or ()) if change else set()
+        super().save_model(request, obj, form, change)
+        if set(obj.thumbnail_heights) - before:
+            from images.services import backfill_for_tier
+
+            backfill_for_tier(obj)
+
     @admin.display(description="Thumbnail heights")
     def heights(self, tier: Tier) -> str:
         return ", ".join(str(h) for h in tier.thumbnail_heights) or "—"
@@ -39,6 +47,14 @@ class UserAdmin(DjangoUserAdmin):
         ("Tier", {"fields": ("tier",)}),
         *DjangoUserAdmin.fieldsets[1:],
     )
+    def save_model(self, request, obj: User, form, change: bool) -> None:
+        tier_changed = change and "tier" in form.changed_data
+        super().save_model(request, obj, form, change)
+        if tier_changed:
+            from images.services import backfill_for_users
+
+            backfill_for_users([obj.pk])
+
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "tier", "password1", "password2")}),
     )

@@ -7,8 +7,12 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from imageapi.errors import NotAllowed
+
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
+
+    from accounts.models import Tier
 
 DEFAULT_TIER = "Basic"
 
@@ -57,7 +61,10 @@ def validate_heights(value: Iterable[object]) -> None:
 
 @dataclass(frozen=True)
 class Entitlements:
-    """What a user's tier gives them right now; every check in the product asks this."""
+    """What a user's tier gives them right now: every "may this user...?" is answered here.
+
+    Views, serializers, services and media delivery ask it; none repeats a tier rule.
+    """
 
     tier_id: int
     heights: tuple[int, ...]
@@ -67,18 +74,43 @@ class Entitlements:
     def allows_height(self, height: int) -> bool:
         return height in self.heights
 
+    def may_serve(self, *, height: int | None = None, expiring: bool = False) -> bool:
+        """Whether a link granting this (a thumbnail height, or the original) works now."""
+        if height is not None:
+            return self.allows_height(height)
+        return self.expiring_links if expiring else self.original_link
+
+    def check_expiring_link(self) -> None:
+        if not self.expiring_links:
+            raise NotAllowed("Your tier does not include expiring links.", code="no_expiring_links")
+
+    @property
+    def expiring_link_seconds(self) -> tuple[int, int] | None:
+        """The shortest and longest lifetime of an expiring link, when the tier has them."""
+        if not self.expiring_links:
+            return None
+        return settings.EXPIRING_LINK_MIN_SECONDS, settings.EXPIRING_LINK_MAX_SECONDS
+
     @property
     def fingerprint(self) -> str:
         """Changes whenever what the user may see changes (used in cache keys)."""
         heights = ",".join(map(str, self.heights))
         return f"{self.tier_id}:{heights}:{int(self.original_link)}:{int(self.expiring_links)}"
 
+    @classmethod
+    def of_tier(cls, tier: "Tier") -> "Entitlements":
+        return cls(
+            tier_id=tier.pk,
+            heights=tuple(sorted(tier.thumbnail_heights)),
+            original_link=tier.original_link,
+            expiring_links=tier.expiring_links,
+        )
+
 
 def entitlements(user: "AbstractBaseUser") -> Entitlements:
-    tier = user.tier
-    return Entitlements(
-        tier_id=tier.pk,
-        heights=tuple(sorted(tier.thumbnail_heights)),
-        original_link=tier.original_link,
-        expiring_links=tier.expiring_links,
-    )
+    """The user's entitlements, worked out once per user object (one check per request)."""
+    cached = user.__dict__.get("_entitlements")
+    if cached is None or cached.tier_id != user.tier_id:
+        cached = Entitlements.of_tier(user.tier)
+        user.__dict__["_entitlements"] = cached
+    return cached

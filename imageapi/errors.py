@@ -9,9 +9,6 @@ handler (``exception_handler``) and, for views outside DRF (media links, the adm
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from rest_framework import exceptions as drf
-from rest_framework.views import exception_handler as drf_exception_handler
-
 from imageapi.outages import DATABASE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -66,6 +63,20 @@ class Gone(ServiceError):
 
     status = 410
     default_code = "gone"
+
+
+class MethodNotAllowed(ServiceError):
+    """This address does not answer this method (405)."""
+
+    status = 405
+    default_code = "method_not_allowed"
+
+    def __init__(self, method: str, *, allowed: tuple[str, ...]) -> None:
+        super().__init__(f'Method "{method}" not allowed.')
+        self.allowed = allowed
+
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allowed)}
 
 
 class Conflict(ServiceError):
@@ -123,6 +134,10 @@ def json_error(error: ServiceError) -> JsonResponse:
 
 def exception_handler(exc: Exception, context: dict):
     """DRF's handler, extended with the product's domain errors and database outages."""
+    # Imported here: models import the domain errors, and DRF's views import the models.
+    from rest_framework import exceptions as drf
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     error = as_service_error(exc)
     if error is not None:
         exc = drf.APIException(error_body(error) if error.field else error.message)

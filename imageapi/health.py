@@ -5,7 +5,6 @@ import uuid
 from collections.abc import Callable
 
 from django.core.cache import cache
-from django.core.files.storage import default_storage
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -13,6 +12,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from images import storage
 
 logger = logging.getLogger(__name__)
 
@@ -31,37 +32,7 @@ def _check_cache() -> None:
 
 
 def _check_storage() -> None:
-    from storages.backends.s3 import S3Storage
-
-    if isinstance(default_storage, S3Storage):
-        # The bucket itself must answer, with our credentials.
-        _s3_probe_client(default_storage).head_bucket(Bucket=default_storage.bucket_name)
-    else:
-        default_storage.exists("readyz-probe")
-
-
-def _s3_probe_client(storage):
-    """A client of the storage's S3 endpoint that fails fast: one try, short timeouts."""
-    client = getattr(storage, "_readyz_client", None)
-    if client is None:
-        from botocore.config import Config
-
-        client = storage._create_session().client(
-            "s3",
-            region_name=storage.region_name,
-            use_ssl=storage.use_ssl,
-            endpoint_url=storage.endpoint_url,
-            verify=storage.verify,
-            config=storage.client_config.merge(
-                Config(
-                    connect_timeout=2,
-                    read_timeout=2,
-                    retries={"mode": "standard", "max_attempts": 1},
-                )
-            ),
-        )
-        storage._readyz_client = client
-    return client
+    storage.probe()
 
 
 CHECKS: dict[str, Callable[[], None]] = {

@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from imageapi.health import LivenessView, ReadinessView
-from images.delivery import serve
+from images.delivery.views import serve
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),

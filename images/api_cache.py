@@ -1,8 +1,11 @@
-"""Per-user cache of API read responses.
+"""Per-user cache of rendered API answers.
 
-Entries are keyed by the user, a per-user version that every write of theirs bumps, and
-their tier's current entitlements, so a response is never served to anyone else, a new
-upload or deletion shows on the very next request, and tier changes take effect at once.
+An entry is the rendered bytes, keyed by the user, their tier's entitlements, the
+renderer and the URL, and stamped with the user's version, which every write of theirs
+changes (:mod:`images.signals`). A read fetches the entry and the current version in one
+round trip and serves the bytes only when the stamps match: a response is never served
+to anyone else, a write shows on the very next request, tier changes take effect at once,
+and an answer built while a write committed is never served after it.
 """
 
 import hashlib
@@ -12,6 +15,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpResponse
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,17 +29,8 @@ def _version_key(user_id: int) -> str:
     return f"api:ver:{user_id}"
 
 
-def _user_version(user_id: int) -> str:
-    key = _version_key(user_id)
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, secrets.token_hex(4), timeout=None)
-        version = cache.get(key)
-    return version
-
-
 def invalidate_user(user_id: int) -> None:
-    """Forget every cached response of this user.
+    """Forget every cached answer of this user.
 
     If the cache is unreachable there is nothing to forget for now, and whatever it
     still holds when it returns expires within API_CACHE_SECONDS.
@@ -46,25 +41,44 @@ def invalidate_user(user_id: int) -> None:
         logger.warning("API cache unavailable; user %s not invalidated", user_id, exc_info=True)
 
 
-def cached_read(request: Request, build: Callable[[], Response]) -> Response:
-    """Serve ``build()``'s data from the user's cache, filling it on a miss."""
+def cached_answer(request: Request, build: Callable[[], Response]) -> HttpResponse:
+    """Serve ``build()``'s answer from the user's cache, filling it on a miss.
+
+    Only JSON answers are kept: the browsable API's pages carry forms and CSRF tokens.
+    """
     seconds = settings.API_CACHE_SECONDS
     user = request.user
-    if seconds <= 0 or request.method != "GET" or not user.is_authenticated:
+    renderer = getattr(request, "accepted_renderer", None)
+    if seconds <= 0 or not user.is_authenticated or getattr(renderer, "format", None) != "json":
         return build()
-    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
+    url = hashlib.blake2b(request.build_absolute_uri().encode(), digest_size=16).hexdigest()
+    key = f"api:resp:{user.pk}:{entitlements(user).fingerprint}:{renderer.format}:{url}"
+    version_key = _version_key(user.pk)
     try:
-        key = f"api:resp:{user.pk}:{_user_version(user.pk)}:{entitlements(user).fingerprint}:{url}"
-        data = cache.get(key)
+        found = cache.get_many([key, version_key])
     except CACHE_ERRORS:
         logger.warning("API cache unavailable; answering uncached", exc_info=True)
         return build()
-    if data is not None:
-        return Response(data, headers={"X-Cache": "hit"})
+    version, entry = found.get(version_key), found.get(key)
+    if entry is not None and version is not None and entry[0] == version:
+        return _bytes_response(entry[1], renderer.media_type, hit=True)
+
     response = build()
-    if response.status_code == 200:
-        try:
-            cache.set(key, response.data, timeout=seconds)
-        except CACHE_ERRORS:
-            logger.warning("API cache unavailable; response not stored", exc_info=True)
+    if response.status_code != 200:
+        return response
+    body = renderer.render(response.data, renderer.media_type, {"request": request})
+    try:
+        if version is None:
+            cache.add(version_key, secrets.token_hex(4), timeout=None)
+            version = cache.get(version_key)
+        cache.set(key, (version, body), timeout=seconds)
+    except CACHE_ERRORS:
+        logger.warning("API cache unavailable; answer not stored", exc_info=True)
+    return _bytes_response(body, renderer.media_type, hit=False)
+
+
+def _bytes_response(body: bytes, content_type: str, *, hit: bool) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    if hit:
+        response["X-Cache"] = "hit"
     return response

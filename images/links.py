@@ -1,19 +1,34 @@
 """Signed capability links to media.
 
 A link names an image by its random key and says what it grants: one thumbnail height,
-the original, or the original until an expiry time. The signature (``django.core.signing``
-with a salt of its own) is checked before any database or storage work, so forged or
-altered links cost nothing.
+the original, or the original until an expiry time. The token is compact binary in
+base64url: ``key (16 bytes) | grant kind (1) | value (4: height or expiry) | MAC (16)``,
+50 characters in all. The MAC is HMAC-SHA256 truncated to 128 bits, under a key derived
+from ``SECRET_KEY`` with Django's ``salted_hmac`` and a salt of its own, once per process;
+keys from ``SECRET_KEY_FALLBACKS`` still verify, so the secret can be rotated. Making a
+link costs one HMAC; checking one needs no database or storage work, so forged or altered
+links cost nothing.
 """
 
+import base64
+import binascii
+import functools
+import hmac
+import struct
 import time
 from dataclasses import dataclass
 
-from django.core import signing
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 
 SALT = "images.media-link"
-_signer = signing.Signer(salt=SALT)
+MAC_BYTES = 16
+_PAYLOAD = struct.Struct(">16sBI")  # image key, grant kind, value
+_TOKEN_BYTES = _PAYLOAD.size + MAC_BYTES
+THUMBNAIL, ORIGINAL, EXPIRING = 0, 1, 2
 
 
 class LinkInvalid(Exception):
@@ -40,36 +55,98 @@ class Grant:
         return max(0, self.expires_at - int(now if now is not None else time.time()))
 
 
-def _sign(payload: dict) -> str:
-    return reverse("media", kwargs={"token": _signer.sign_object(payload)})
+@functools.cache
+def _keys(secrets: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(salted_hmac(SALT, b"media-link-key", secret).digest() for secret in secrets)
+
+
+def _signing_keys() -> tuple[bytes, ...]:
+    """The current key first, then those of the fallback secrets (verification only)."""
+    return _keys((settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS))
+
+
+def _mac(key: bytes, payload: bytes) -> bytes:
+    return hmac.digest(key, payload, "sha256")[:MAC_BYTES]
+
+
+def make_token(image_key: str, kind: int, value: int = 0, *, key: bytes | None = None) -> str:
+    payload = _PAYLOAD.pack(bytes.fromhex(image_key), kind, value)
+    raw = payload + _mac(key or _signing_keys()[0], payload)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class LinkMaker:
+    """Makes absolute links for one request: the URL prefix is worked out once."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base = base_url
+        self.key = _signing_keys()[0]
+
+    @classmethod
+    def for_request(cls, request) -> "LinkMaker":
+        prefix = media_prefix()
+        return cls(request.build_absolute_uri(prefix) if request is not None else prefix)
+
+    def _link(self, image_key: str, kind: int, value: int) -> str:
+        return self.base + make_token(image_key, kind, value, key=self.key)
+
+    def thumbnail(self, image_key: str, height: int) -> str:
+        return self._link(image_key, THUMBNAIL, height)
+
+    def original(self, image_key: str) -> str:
+        return self._link(image_key, ORIGINAL, 0)
+
+    def expiring(self, image_key: str, seconds: int, now: float | None = None) -> str:
+        expires_at = int(now if now is not None else time.time()) + seconds
+        return self._link(image_key, EXPIRING, expires_at)
+
+
+@functools.cache
+def media_prefix() -> str:
+    """The path every media link starts with (``/media/``), from the URL configuration."""
+    return reverse("media", kwargs={"token": "_"})[:-1]
 
 
 def thumbnail_path(image_key: str, height: int) -> str:
-    return _sign({"k": image_key, "h": height})
+    return media_prefix() + make_token(image_key, THUMBNAIL, height)
 
 
 def original_path(image_key: str) -> str:
-    return _sign({"k": image_key})
+    return media_prefix() + make_token(image_key, ORIGINAL)
 
 
 def expiring_path(image_key: str, seconds: int, now: float | None = None) -> str:
     expires_at = int(now if now is not None else time.time()) + seconds
-    return _sign({"k": image_key, "x": expires_at})
+    return media_prefix() + make_token(image_key, EXPIRING, expires_at)
 
 
 def verify(token: str, now: float | None = None) -> Grant:
+    if len(token) != 50:  # base64 of _TOKEN_BYTES, unpadded
+        raise LinkInvalid
     try:
-        payload = _signer.unsign_object(token)
-    except (signing.BadSignature, ValueError, UnicodeDecodeError) as exc:
+        raw = base64.urlsafe_b64decode(token + "==")
+    except (binascii.Error, ValueError) as exc:
         raise LinkInvalid from exc
-    if not isinstance(payload, dict) or not isinstance(payload.get("k"), str):
+    # One spelling per token: base64 ignores stray bits and characters, links do not.
+    if len(raw) != _TOKEN_BYTES or base64.urlsafe_b64encode(raw).rstrip(b"=") != token.encode():
         raise LinkInvalid
-    height, expires_at = payload.get("h"), payload.get("x")
-    if height is not None and (type(height) is not int or height < 1):
+    payload, mac = raw[: _PAYLOAD.size], raw[_PAYLOAD.size :]
+    if not any(hmac.compare_digest(mac, _mac(key, payload)) for key in _signing_keys()):
         raise LinkInvalid
-    if expires_at is not None and type(expires_at) is not int:
-        raise LinkInvalid
-    grant = Grant(image_key=payload["k"], height=height, expires_at=expires_at)
-    if expires_at is not None and grant.seconds_left(now) == 0:
-        raise LinkExpired
-    return grant
+    key, kind, value = _PAYLOAD.unpack(payload)
+    if kind == THUMBNAIL and value >= 1:
+        return Grant(image_key=key.hex(), height=value)
+    if kind == ORIGINAL:
+        return Grant(image_key=key.hex())
+    if kind == EXPIRING:
+        grant = Grant(image_key=key.hex(), expires_at=value)
+        if grant.seconds_left(now) == 0:
+            raise LinkExpired
+        return grant
+    raise LinkInvalid
+
+
+@receiver(setting_changed)
+def _forget_cached(*, setting: str, **kwargs) -> None:
+    if setting == "ROOT_URLCONF":
+        media_prefix.cache_clear()

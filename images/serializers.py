@@ -1,54 +1,82 @@
+"""What the image endpoints take and give.
+
+Answers are built as plain dicts by :class:`Answers` from the columns the selectors read:
+a list of a thousand images costs a thousand small dicts and links, not a thousand
+serializer instances. The serializer classes below describe the same shapes for the
+OpenAPI document and validate the inputs.
+"""
+
 from django.conf import settings
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from accounts.tiers import Entitlements
-from images import links
-from images.models import Image, Thumbnail
+from images import processing
+from images.links import LinkMaker
 
 
-def _absolute(request, path: str) -> str:
-    return request.build_absolute_uri(path) if request is not None else path
+class Answers:
+    """Builds one request's answers: links share a prefix and a key worked out once."""
+
+    def __init__(self, request: Request | None, allowed: Entitlements) -> None:
+        self.links = LinkMaker.for_request(request)
+        self.allowed = allowed
+
+    def image(self, row: dict) -> dict:
+        """An image as its owner's tier lets them see it now (``row``: selectors' columns)."""
+        key, links = row["key"], self.links
+        sizes = processing.plan_sizes(row["width"], row["height"], self.allowed.heights)
+        return {
+            "id": row["id"],
+            "image": links.original(key) if self.allowed.original_link else None,
+            "thumbnails": [
+                {
+                    "height": height,
+                    "url": links.thumbnail(key, height),
+                    "width": sizes[height][0],
+                    "actual_height": sizes[height][1],
+                }
+                for height in self.allowed.heights
+            ],
+            "width": row["width"],
+            "height": row["height"],
+            "format": row["format"],
+            "size": row["size"],
+            "created_at": row["created_at"],
+        }
+
+    def thumbnail(self, row: dict) -> dict:
+        return {
+            "id": row["id"],
+            "image_id": row["image_id"],
+            "height": row["height"],
+            "thumbnail": self.links.thumbnail(row["image__key"], row["height"]),
+        }
 
 
 class ThumbnailLinkSerializer(serializers.Serializer):
     height = serializers.IntegerField(help_text="The tier height (the image may be smaller).")
     url = serializers.URLField(help_text="Signed link; works without credentials.")
-
-
-class ImageSerializer(serializers.ModelSerializer):
-    """An image as its owner's tier lets them see it now.
-
-    Needs ``request`` and ``entitlements`` in the context.
-    """
-
-    image = serializers.SerializerMethodField(
-        help_text="Signed link to the original; null when the tier has no original link."
+    width = serializers.IntegerField(help_text="Real width in pixels, for srcset.")
+    actual_height = serializers.IntegerField(
+        help_text="Real height in pixels: the tier height, or less for a smaller original."
     )
-    thumbnails = serializers.SerializerMethodField()
 
-    class Meta:
-        model = Image
-        fields = ["id", "image", "thumbnails", "width", "height", "format", "size", "created_at"]
-        read_only_fields = fields
 
-    @property
-    def _entitlements(self) -> Entitlements:
-        return self.context["entitlements"]
+class ImageSerializer(serializers.Serializer):
+    """An image as its owner's tier lets them see it now."""
 
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_image(self, image: Image) -> str | None:
-        if not self._entitlements.original_link:
-            return None
-        return _absolute(self.context.get("request"), links.original_path(image.key))
-
-    @extend_schema_field(ThumbnailLinkSerializer(many=True))
-    def get_thumbnails(self, image: Image) -> list[dict]:
-        request = self.context.get("request")
-        return [
-            {"height": h, "url": _absolute(request, links.thumbnail_path(image.key, h))}
-            for h in self._entitlements.heights
-        ]
+    id = serializers.IntegerField()
+    image = serializers.URLField(
+        allow_null=True,
+        help_text="Signed link to the original; null when the tier has no original link.",
+    )
+    thumbnails = ThumbnailLinkSerializer(many=True)
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    format = serializers.ChoiceField(choices=["JPEG", "PNG"])
+    size = serializers.IntegerField(help_text="Bytes.")
+    created_at = serializers.DateTimeField()
 
 
 class ImageUploadSerializer(serializers.Serializer):
@@ -61,19 +89,11 @@ class ImageUploadSerializer(serializers.Serializer):
     )
 
 
-class ThumbnailSerializer(serializers.ModelSerializer):
-    image_id = serializers.IntegerField(read_only=True)
-    thumbnail = serializers.SerializerMethodField(help_text="Signed link to the thumbnail.")
-
-    class Meta:
-        model = Thumbnail
-        fields = ["id", "image_id", "height", "thumbnail"]
-        read_only_fields = fields
-
-    @extend_schema_field(serializers.URLField())
-    def get_thumbnail(self, thumbnail: Thumbnail) -> str:
-        path = links.thumbnail_path(thumbnail.image.key, thumbnail.height)
-        return _absolute(self.context.get("request"), path)
+class ThumbnailSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    image_id = serializers.IntegerField()
+    height = serializers.IntegerField()
+    thumbnail = serializers.URLField(help_text="Signed link to the thumbnail.")
 
 
 class LinkQuerySerializer(serializers.Serializer):

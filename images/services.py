@@ -1,50 +1,35 @@
-"""The image domain: uploads, deletions, links and thumbnail upkeep. No HTTP here."""
+"""The image domain's writes: uploads, deletions, links and thumbnail upkeep. No HTTP here.
+
+Errors are the domain errors of :mod:`imageapi.errors`; the exception handler turns them
+into answers. Cached API answers are forgotten by signals (:mod:`images.signals`), so
+every path that changes rows (API, admin, shell, cascades) is covered.
+"""
 
 import hashlib
 import logging
 import secrets
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
 
-from accounts.models import User
+from accounts.models import Tier, User
 from accounts.tiers import entitlements
-from imageapi.outages import STORAGE_ERRORS
-from images import api_cache, links, processing, tasks
+from imageapi.errors import NotFound, Rejected, TooLarge
+from images import links, processing, selectors, storage, tasks
 from images.models import Image, Thumbnail
-from images.thumbnails import EXTENSIONS, ensure_thumbnails
+from images.thumbnails import ensure_thumbnails
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 500
 
-
-class UploadRejected(Exception):
-    """The upload is not an image we accept; the message says why, for a person."""
-
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class StorageUnavailable(Exception):
-    """Object storage could not take or give a file; the client may retry."""
-
-
-class NotAllowed(Exception):
-    """The user's tier does not include this feature."""
-
-
-def upload_too_large_message(size: int | None = None) -> str:
+def upload_too_large(size: int | None = None) -> TooLarge:
     limit = settings.MAX_UPLOAD_BYTES
     got = f"The file is {size:,} bytes; " if size is not None else "The file is too large; "
-    return f"{got}the limit is {limit:,} bytes ({limit / 1048576:g} MiB, MAX_UPLOAD_BYTES)."
+    return TooLarge(
+        f"{got}the limit is {limit:,} bytes ({limit / 1048576:g} MiB, MAX_UPLOAD_BYTES)."
+    )
 
 
 def upload_image(owner: User, upload: UploadedFile) -> Image:
@@ -54,27 +39,21 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
     """
     limit = settings.MAX_UPLOAD_BYTES
     if upload.size is not None and upload.size > limit:
-        raise UploadRejected(upload_too_large_message(upload.size), code="too_large")
+        raise upload_too_large(upload.size)
     upload.seek(0)
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise UploadRejected(upload_too_large_message(), code="too_large")
+        raise upload_too_large()
     try:
         info = processing.inspect(data, max_pixels=settings.MAX_IMAGE_PIXELS)
     except processing.ImageRejected as exc:
-        raise UploadRejected(str(exc), code=exc.code) from exc
+        raise Rejected(str(exc), code=exc.code, field="image") from exc
 
     key = secrets.token_hex(16)
-    try:
-        name = default_storage.save(
-            f"originals/{key[:2]}/{key}.{EXTENSIONS[info.format]}", ContentFile(data)
-        )
-    except STORAGE_ERRORS as exc:
-        logger.exception("storing original %s failed", key)
-        raise StorageUnavailable("The image store is unavailable; try again shortly.") from exc
-    try:
+
+    def record(name: str) -> Image:
         with transaction.atomic():
-            image = Image.objects.create(
+            return Image.objects.create(
                 owner=owner,
                 key=key,
                 file=name,
@@ -84,10 +63,9 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
                 size=len(data),
                 sha256=hashlib.sha256(data).hexdigest(),
             )
-    except BaseException:
-        default_storage.delete(name)
-        raise
-    api_cache.invalidate_user(owner.pk)
+
+    name = f"originals/{key[:2]}/{key}.{processing.EXTENSIONS[info.format]}"
+    image = storage.save_then_record(name, data, record)
 
     heights = entitlements(owner).heights
     if tasks.in_background():
@@ -101,28 +79,33 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
 
 
 def delete_image(image: Image) -> None:
-    """Delete the image; its files go once the deletion commits (see signals)."""
-    owner_id = image.owner_id
-    image.delete()
-    api_cache.invalidate_user(owner_id)
+    """Delete the image and its thumbnails; their files go once the deletion commits.
+
+    The image row is locked first, so a thumbnail being made meanwhile either lands
+    before (and is deleted with the rest) or finds the image gone.
+    """
+    with transaction.atomic():
+        locked = Image.objects.select_for_update().filter(pk=image.pk).first()
+        if locked is not None:
+            locked.delete()
 
 
 def delete_thumbnail(thumbnail: Thumbnail) -> None:
     """Delete a thumbnail in every format it was made in."""
-    image = thumbnail.image
-    Thumbnail.objects.filter(image=image, height=thumbnail.height).delete()
-    api_cache.invalidate_user(image.owner_id)
+    same = Thumbnail.objects.filter(image_id=thumbnail.image_id, height=thumbnail.height)
+    same.select_related("image").delete()
 
 
-def check_expiring_links_allowed(user: User) -> None:
-    if not entitlements(user).expiring_links:
-        raise NotAllowed("Your tier does not include expiring links.")
+def expiring_link(user: User, image_id: int, seconds: int) -> str:
+    """A path to one of the user's originals that works for ``seconds``.
 
-
-def expiring_link(user: User, image: Image, seconds: int) -> str:
-    """A path to the original that works for ``seconds``, for tiers that have them."""
-    check_expiring_links_allowed(user)
-    return links.expiring_path(image.key, seconds)
+    Callers ask the user's entitlements first (the view does, through its permission),
+    so that a tier without expiring links is told so whatever id or time it sent.
+    """
+    key = selectors.owned_images(user).filter(pk=image_id).values_list("key", flat=True).first()
+    if key is None:
+        raise NotFound("Not found.")
+    return links.expiring_path(key, seconds)
 
 
 def generate_missing_thumbnails(image_id: int) -> None:
@@ -130,24 +113,23 @@ def generate_missing_thumbnails(image_id: int) -> None:
     image = Image.objects.select_related("owner__tier").filter(pk=image_id).first()
     if image is None:
         return  # deleted since the work was queued
-    ensure_thumbnails(image, entitlements(image.owner).heights)
+    try:
+        ensure_thumbnails(image, entitlements(image.owner).heights)
+    except NotFound:
+        logger.info("image %s was deleted while its thumbnails were made", image_id)
 
 
-def images_missing_thumbnails(user_ids: Iterable[int] | None = None) -> Iterator[int]:
-    """Ids of images lacking a thumbnail their owner's tier includes, oldest first."""
-    images = Image.objects.select_related("owner__tier").order_by("pk")
-    if user_ids is not None:
-        images = images.filter(owner_id__in=list(user_ids))
-    last_pk = 0
-    # Keyset pages: no cursor stays open while the caller writes thumbnails.
-    while chunk := list(images.filter(pk__gt=last_pk)[:CHUNK]):
-        last_pk = chunk[-1].pk
-        have: dict[int, set[int]] = defaultdict(set)
-        thumbs = Thumbnail.objects.filter(
-            image__in=[image.pk for image in chunk], format=F("image__format")
-        ).values_list("image_id", "height")
-        for image_id, height in thumbs:
-            have[image_id].add(height)
-        for image in chunk:
-            if set(entitlements(image.owner).heights) - have[image.pk]:
-                yield image.pk
+def backfill_for_users(user_ids: Iterable[int]) -> None:
+    """Make the thumbnails these users' tiers now include, in the background if possible."""
+    tasks.schedule_backfill(list(user_ids))
+
+
+def backfill_for_tier(tier: Tier) -> None:
+    """After a tier gained heights: its users' images get the new thumbnails."""
+    users = tier.users.filter(images__isnull=False).distinct()
+    backfill_for_users(users.values_list("pk", flat=True))
+
+
+def backfill_user(user_id: int) -> None:
+    for image_id in selectors.images_missing_thumbnails(user_ids=[user_id]):
+        generate_missing_thumbnails(image_id)

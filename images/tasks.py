@@ -32,8 +32,7 @@ def generate_thumbnails_task(image_id: int) -> None:
 def backfill_user_task(user_id: int) -> None:
     from images import services
 
-    for image_id in services.images_missing_thumbnails(user_ids=[user_id]):
-        services.generate_missing_thumbnails(image_id)
+    services.backfill_user(user_id)
 
 
 def in_background() -> bool:

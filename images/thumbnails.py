@@ -5,16 +5,13 @@ import secrets
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
-from images import api_cache, processing
+from imageapi.errors import NotFound
+from images import processing, storage
 from images.models import Image, Thumbnail
 
 logger = logging.getLogger(__name__)
-
-EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "AVIF": "avif"}
 
 
 def thumbnail_options() -> processing.ThumbnailOptions:
@@ -28,11 +25,6 @@ def thumbnail_options() -> processing.ThumbnailOptions:
     )
 
 
-def read_original(image: Image) -> bytes:
-    with default_storage.open(image.file.name, "rb") as fh:
-        return fh.read()
-
-
 def ensure_thumbnails(
     image: Image,
     heights: Iterable[int],
@@ -42,10 +34,10 @@ def ensure_thumbnails(
 ) -> dict[int, Thumbnail]:
     """Make sure the image has a thumbnail for each height in ``fmt``; return them by height.
 
-    Only missing ones are rendered, all from one decode of the original, and the
-    owner's cached API answers are forgotten when any were made (their thumbnail list
-    changed). Safe to run concurrently: when two workers race, the loser's file is
-    removed and the winner's row is returned.
+    Only missing ones are rendered, all from one decode of the original. Safe to run
+    concurrently: when two workers race, the loser's file is removed and the winner's
+    row is returned. When the image is deleted meanwhile, :class:`NotFound` is raised and
+    no file is left behind.
     """
     fmt = fmt or image.format
     wanted = sorted(set(heights))
@@ -56,35 +48,38 @@ def ensure_thumbnails(
     if not missing:
         return existing
     if original is None:
-        original = read_original(image)
+        original = storage.read(image.file.name)
     output = None if fmt == image.format else fmt
     rendered = processing.render_thumbnails(
         original, missing, options=thumbnail_options(), output_format=output
     )
     for thumb in rendered:
         existing[thumb.requested_height] = _store(image, fmt, thumb)
-    api_cache.invalidate_user(image.owner_id)
     return existing
 
 
 def _store(image: Image, fmt: str, thumb: processing.Thumbnail) -> Thumbnail:
-    ext = EXTENSIONS[thumb.format]
-    name = default_storage.save(
-        f"thumbnails/{image.key}/{thumb.requested_height}-{secrets.token_hex(4)}.{ext}",
-        ContentFile(thumb.content),
-    )
-    try:
+    height = thumb.requested_height
+    name = f"thumbnails/{image.key}/{height}-{secrets.token_hex(4)}.{processing.EXTENSIONS[fmt]}"
+
+    def record(stored: str) -> Thumbnail:
         with transaction.atomic():
             return Thumbnail.objects.create(
                 image=image,
-                height=thumb.requested_height,
+                height=height,
                 format=fmt,
-                file=name,
+                file=stored,
                 width=thumb.width,
                 actual_height=thumb.height,
                 size=len(thumb.content),
             )
+
+    try:
+        return storage.save_then_record(name, thumb.content, record)
     except IntegrityError:
-        # Another worker stored the same thumbnail first: keep theirs.
-        default_storage.delete(name)
-        return Thumbnail.objects.get(image=image, height=thumb.requested_height, format=fmt)
+        # Another worker stored the same thumbnail first (keep theirs), or the image
+        # was deleted meanwhile (then there is nothing to keep).
+        winner = Thumbnail.objects.filter(image_id=image.pk, height=height, format=fmt).first()
+        if winner is None:
+            raise NotFound("Not found.") from None
+        return winner

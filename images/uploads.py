@@ -2,18 +2,12 @@
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import HttpRequest, JsonResponse
-from rest_framework.exceptions import ValidationError
+from django.http import HttpRequest
+
+from imageapi.errors import Rejected, TooLarge, json_error
 
 # Room for multipart boundaries and the other form fields around the file.
 MULTIPART_OVERHEAD = 64 * 1024
-
-
-class UploadTooLarge(ValidationError):
-    def __init__(self) -> None:
-        from images.services import upload_too_large_message
-
-        super().__init__({"image": [upload_too_large_message()]}, code="too_large")
 
 
 class BoundedUploadHandler(FileUploadHandler):
@@ -29,7 +23,9 @@ class BoundedUploadHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
         if self.received > settings.MAX_UPLOAD_BYTES:
-            raise UploadTooLarge
+            from images.services import upload_too_large
+
+            raise upload_too_large()
         return raw_data
 
     def file_complete(self, file_size: int) -> None:
@@ -46,7 +42,7 @@ class RequestSizeLimitMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return JsonResponse({"detail": "Malformed Content-Length header."}, status=400)
+            return json_error(Rejected("Malformed Content-Length header."))
         multipart = request.content_type == "multipart/form-data"
         limit = (
             settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
@@ -55,11 +51,8 @@ class RequestSizeLimitMiddleware:
         )
         if length > limit:
             what = "upload" if multipart else "request body"
-            return JsonResponse(
-                {
-                    "detail": f"The {what} is {length:,} bytes; the limit is {limit:,} bytes"
-                    + (" (MAX_UPLOAD_BYTES plus form overhead)." if multipart else ".")
-                },
-                status=400,
+            why = " (MAX_UPLOAD_BYTES plus form overhead)." if multipart else "."
+            return json_error(
+                TooLarge(f"The {what} is {length:,} bytes; the limit is {limit:,} bytes{why}")
             )
         return self.get_response(request)

@@ -1,6 +1,9 @@
-"""HTTP layer for images, thumbnails and expiring links: translate, delegate, answer."""
+"""HTTP layer for images, thumbnails and expiring links: translate, delegate, answer.
 
-from django.db.models import F
+Reads come from :mod:`images.selectors` and are built by ``Answers``; writes go to
+:mod:`images.services`; errors are the domain's, answered by the one exception handler.
+"""
+
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -9,33 +12,27 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
-from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.serializers import DetailSerializer
 from accounts.tiers import entitlements
-from images import services
-from images.api_cache import cached_read
+from imageapi.errors import NotFound
+from images import selectors, services
+from images.api_cache import cached_answer
 from images.models import Image, Thumbnail
 from images.pagination import OptionalLimitOffsetPagination
 from images.serializers import (
+    Answers,
     ExpiringLinkSerializer,
     ImageSerializer,
     ImageUploadSerializer,
     LinkQuerySerializer,
     ThumbnailSerializer,
 )
-
-
-class ServiceUnavailable(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The service is temporarily unavailable; try again shortly."
-    default_code = "unavailable"
-
 
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such object of yours.")
 PAGINATION_PARAMETERS = [
@@ -72,21 +69,39 @@ class _OwnedViewSet(
     """List, retrieve and delete the signed-in user's objects; reads cached per user.
 
     Objects of other users do not exist, as far as the API says (404, never 403).
+    Subclasses read plain rows (``get_rows``) and shape them with ``answer``.
     """
 
     lookup_value_regex = r"[0-9]+"
     pagination_class = OptionalLimitOffsetPagination
 
-    def get_serializer_context(self) -> dict:
-        context = super().get_serializer_context()
-        context["entitlements"] = entitlements(self.request.user)
-        return context
+    def get_rows(self):
+        raise NotImplementedError
+
+    def answer(self, answers: Answers, row: dict) -> dict:
+        raise NotImplementedError
+
+    def answers(self) -> Answers:
+        return Answers(self.request, entitlements(self.request.user))
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        return cached_read(request, lambda: super(_OwnedViewSet, self).list(request))
+        return cached_answer(request, self._list)
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        return cached_read(request, lambda: super(_OwnedViewSet, self).retrieve(request, **kwargs))
+        return cached_answer(request, self._retrieve)
+
+    def _list(self) -> Response:
+        rows = self.get_rows()
+        page = self.paginate_queryset(rows)
+        answers = self.answers()
+        data = [self.answer(answers, row) for row in (rows if page is None else page)]
+        return Response(data) if page is None else self.get_paginated_response(data)
+
+    def _retrieve(self) -> Response:
+        row = self.get_rows().filter(pk=self.kwargs["pk"]).first()
+        if row is None:
+            raise NotFound("Not found.")
+        return Response(self.answer(self.answers(), row))
 
 
 @extend_schema_view(
@@ -103,7 +118,13 @@ class _OwnedViewSet(
 @extend_schema(tags=["images"])
 class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
     def get_queryset(self):
-        return Image.objects.filter(owner=self.request.user)
+        return selectors.owned_images(self.request.user)
+
+    def get_rows(self):
+        return selectors.image_rows(self.request.user)
+
+    def answer(self, answers: Answers, row: dict) -> dict:
+        return answers.image(row)
 
     def get_serializer_class(self):
         # The browsable API builds its upload form from this.
@@ -141,14 +162,9 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
     def create(self, request: Request) -> Response:
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            image = services.upload_image(request.user, form.validated_data["image"])
-        except services.UploadRejected as exc:
-            raise ValidationError({"image": [str(exc)]}, code=exc.code) from exc
-        except services.StorageUnavailable as exc:
-            raise ServiceUnavailable(str(exc)) from exc
-        body = ImageSerializer(image, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        image = services.upload_image(request.user, form.validated_data["image"])
+        row = {column: getattr(image, column) for column in selectors.IMAGE_COLUMNS}
+        return Response(self.answers().image(row), status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: Image) -> None:
         services.delete_image(instance)
@@ -166,21 +182,29 @@ class ThumbnailViewSet(_OwnedViewSet):
     serializer_class = ThumbnailSerializer
 
     def get_queryset(self):
-        allowed = entitlements(self.request.user).heights
-        return (
-            Thumbnail.objects.filter(
-                image__owner=self.request.user, height__in=allowed, format=F("image__format")
-            )
-            .select_related("image")
-            .only("id", "height", "image_id", "image__key")
-            .order_by("-image__created_at", "-image_id", "height")
-        )
+        return selectors.visible_thumbnails(self.request.user, entitlements(self.request.user))
+
+    def get_rows(self):
+        return selectors.thumbnail_rows(self.get_queryset())
+
+    def answer(self, answers: Answers, row: dict) -> dict:
+        return answers.thumbnail(row)
 
     def perform_destroy(self, instance: Thumbnail) -> None:
         services.delete_thumbnail(instance)
 
 
+class ExpiringLinksAllowed(BasePermission):
+    """The tier is asked first: its answer holds whatever id or time was sent."""
+
+    def has_permission(self, request: Request, view) -> bool:
+        entitlements(request.user).check_expiring_link()
+        return True
+
+
 class ExpiringLinkView(APIView):
+    permission_classes = [IsAuthenticated, ExpiringLinksAllowed]
+
     @extend_schema(
         tags=["images"],
         summary="Create a link to the original that expires",
@@ -200,14 +224,8 @@ class ExpiringLinkView(APIView):
         ],
     )
     def get(self, request: Request, id: int) -> Response:
-        try:
-            # The tier is checked first: its answer holds whatever id or time is asked.
-            services.check_expiring_links_allowed(request.user)
-        except services.NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
-        image = get_object_or_404(Image.objects.filter(owner=request.user), pk=id)
         query = LinkQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         seconds = query.validated_data["time"]
-        path = services.expiring_link(request.user, image, seconds)
+        path = services.expiring_link(request.user, id, seconds)
         return Response({"url": request.build_absolute_uri(path), "expires_in": seconds})

@@ -70,6 +70,17 @@ def make_user(db) -> Callable[..., User]:
 
 
 @pytest.fixture
+def admin_client(db):
+    """A browser session of a superuser in django-admin."""
+    from django.test import Client
+
+    User.objects.create_superuser("boss", "boss@example.com", "boss-password-1")
+    client = Client()
+    client.login(username="boss", password="boss-password-1")
+    return client
+
+
+@pytest.fixture
 def client_for(make_user) -> Callable[..., APIClient]:
     """An API client signed in with a DRF token, as a user of the given tier."""
 

@@ -35,6 +35,7 @@ and the one error.
 """
 
 from images.processing.model import (
+    EXTENSIONS,
     MIME_TYPES,
     ImageInfo,
     ImageRejected,
@@ -42,13 +43,16 @@ from images.processing.model import (
     ThumbnailOptions,
 )
 from images.processing.pipeline import inspect, render_thumbnails
+from images.processing.resize import plan_sizes
 
 __all__ = [
+    "EXTENSIONS",
     "MIME_TYPES",
     "ImageInfo",
     "ImageRejected",
     "Thumbnail",
     "ThumbnailOptions",
     "inspect",
+    "plan_sizes",
     "render_thumbnails",
 ]

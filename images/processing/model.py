@@ -81,6 +81,7 @@ MIME_TYPES = {
     "WEBP": "image/webp",
     "AVIF": "image/avif",
 }
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "AVIF": "avif"}
 OUTPUT_FORMATS = frozenset(MIME_TYPES)
 
 # Exceptions Pillow, zlib and struct raise for malformed data.

@@ -1,19 +1,8 @@
 """django-admin pages for tiers, users and images render for a superuser."""
 
 import pytest
-from django.test import Client
 
 from accounts.models import Tier
-
-
-@pytest.fixture
-def admin_client(db):
-    from accounts.models import User
-
-    User.objects.create_superuser("boss", "boss@example.com", "boss-password-1")
-    client = Client()
-    client.login(username="boss", password="boss-password-1")
-    return client
 
 
 @pytest.mark.parametrize(

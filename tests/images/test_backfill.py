@@ -34,26 +34,65 @@ def test_backfill_is_idempotent(uploaded):
     assert Thumbnail.objects.count() == 3
 
 
-def test_an_upgrade_makes_the_missing_thumbnails(uploaded, django_capture_on_commit_callbacks):
+def _heights() -> list[int]:
+    return sorted(Thumbnail.objects.values_list("height", flat=True))
+
+
+def test_an_upgrade_in_the_admin_makes_the_missing_thumbnails(
+    uploaded, admin_client, django_capture_on_commit_callbacks
+):
     client, image = uploaded("Basic")
-    assert Thumbnail.objects.count() == 1
+    assert _heights() == [200]
+    user = client.user
+    form = {
+        "username": user.username,
+        "tier": Tier.objects.get(name="Premium").pk,
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "is_active": "on",
+    }
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.user.tier = Tier.objects.get(name="Premium")
-        client.user.save()
+        response = admin_client.post(f"/admin/accounts/user/{user.pk}/change/", form)
 
-    assert sorted(Thumbnail.objects.values_list("height", flat=True)) == [200, 400]
+    assert response.status_code == 302
+    assert _heights() == [200, 400]
     body = client.get(f"/api/user/images/{image['id']}/").json()
     assert [t["height"] for t in body["thumbnails"]] == [200, 400]
     assert body["image"] is not None
 
 
-def test_a_height_added_to_a_tier_is_generated(uploaded, django_capture_on_commit_callbacks):
+def test_a_height_added_to_a_tier_in_the_admin_is_generated(
+    uploaded, admin_client, django_capture_on_commit_callbacks
+):
     uploaded("Premium")
     premium = Tier.objects.get(name="Premium")
+    form = {"name": "Premium", "thumbnail_heights": "200, 400, 100", "original_link": "on"}
 
     with django_capture_on_commit_callbacks(execute=True):
-        premium.thumbnail_heights = [200, 400, 100]
-        premium.save()
+        response = admin_client.post(f"/admin/accounts/tier/{premium.pk}/change/", form)
 
-    assert sorted(Thumbnail.objects.values_list("height", flat=True)) == [100, 200, 400]
+    assert response.status_code == 302
+    assert _heights() == [100, 200, 400]
+
+
+def test_a_tier_change_by_command_makes_the_missing_thumbnails(
+    uploaded, django_capture_on_commit_callbacks
+):
+    client, _ = uploaded("Basic")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("create_user", client.user.username, tier="Enterprise", stdout=StringIO())
+
+    assert _heights() == [200, 400]
+
+
+def test_a_model_save_alone_makes_no_thumbnails(uploaded, django_capture_on_commit_callbacks):
+    """Backfill is an explicit service: saving a row in the shell queues no work."""
+    client, _ = uploaded("Basic")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.user.tier = Tier.objects.get(name="Premium")
+        client.user.save()
+
+    assert _heights() == [200]

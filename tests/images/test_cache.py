@@ -88,3 +88,31 @@ def test_a_thumbnail_made_on_first_fetch_shows_in_the_list_at_once(client_for, a
     assert anonymous.get(url).status_code == 200
 
     assert [t["height"] for t in client.get("/api/user/thumbnails/").json()] == [200, 400, 600]
+
+
+def test_an_admin_delete_empties_the_users_cached_list_at_once(client_for, admin_client):
+    client = client_for("Premium")
+    image = post_image(client).json()
+    client.get("/api/user/images/")
+    assert client.get("/api/user/images/")["X-Cache"] == "hit"
+
+    response = admin_client.post(
+        "/admin/images/image/",
+        {"action": "delete_selected", "_selected_action": [image["id"]], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    after = client.get("/api/user/images/")
+    assert "X-Cache" not in after
+    assert after.json() == []
+
+
+def test_cached_answers_never_cross_renderers(client_for):
+    client = client_for("Premium")
+    post_image(client)
+    client.get("/api/user/images/")  # JSON, now cached
+
+    page = client.get("/api/user/images/", HTTP_ACCEPT="text/html")
+
+    assert page["Content-Type"].startswith("text/html")
+    assert "X-Cache" not in page

@@ -80,19 +80,52 @@ def test_other_methods_are_not_allowed(uploaded, anonymous):
     assert response.json()["detail"]
 
 
-@pytest.mark.parametrize("how", ["flip a character", "swap payload", "garbage", "empty signature"])
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _flip(token: str, index: int) -> str:
+    return token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1 :]
+
+
+def _other_key_token(image_key: str, height: int) -> str:
+    from django.test import override_settings
+
+    with override_settings(SECRET_KEY="another-deployment-" + "k" * 40):
+        return links.make_token(image_key, links.THUMBNAIL, height)
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "flip a key character",
+        "flip a MAC character",
+        "grant swapped",
+        "height changed",
+        "truncated",
+        "extended",
+        "stray trailing bits",
+        "signed with another key",
+        "garbage",
+    ],
+)
 def test_tampered_links_are_not_found(uploaded, anonymous, how):
     _, image = uploaded("Premium")
     token = path_of(image["thumbnails"][0]["url"]).removeprefix("/media/")
-    payload, signature = token.rsplit(":", 1)
+    original = path_of(image["image"]).removeprefix("/media/")
+    grant = links.verify(token)
     forged = {
-        "flip a character": payload[:-1] + ("A" if payload[-1] != "A" else "B") + ":" + signature,
-        "swap payload": path_of(image["image"]).removeprefix("/media/").rsplit(":", 1)[0]
-        + ":"
-        + signature,
+        "flip a key character": _flip(token, 3),
+        "flip a MAC character": _flip(token, 40),
+        "grant swapped": original[:28] + token[28:],
+        "height changed": token[:22] + original[22:28] + token[28:],
+        "truncated": token[:-1],
+        "extended": token + "A",
+        # The last base64 character carries 2 spare bits that decoding would ignore.
+        "stray trailing bits": token[:-1] + B64[B64.index(token[-1]) ^ 1],
+        "signed with another key": _other_key_token(grant.image_key, grant.height),
         "garbage": "not-a-token",
-        "empty signature": payload + ":",
     }[how]
+    assert forged != token
 
     response = anonymous.get(f"/media/{forged}")
 

@@ -1,7 +1,9 @@
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import UnknownTier, create_or_update_user
+from images.services import backfill_for_users
 
 
 class Command(BaseCommand):
@@ -14,6 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--email")
 
     def handle(self, *args, username: str, password, tier, email, **options) -> None:
+        before = get_user_model().objects.filter(username=username).values("tier_id").first()
         try:
             user, created = create_or_update_user(
                 username, password=password, tier=tier, email=email
@@ -22,5 +25,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
+        if before is not None and before["tier_id"] != user.tier_id:
+            backfill_for_users([user.pk])  # their images get the new tier's thumbnails
         verb = "Created" if created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} user {user.username!r} (tier {user.tier})."))

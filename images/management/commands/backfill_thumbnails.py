@@ -3,7 +3,7 @@ import sys
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from images import services, tasks
+from images import selectors, services, tasks
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, user_ids=None, queue=False, verbosity=1, **options) -> None:
-        pending = list(services.images_missing_thumbnails(user_ids=user_ids))
+        pending = list(selectors.images_missing_thumbnails(user_ids=user_ids))
         if not pending:
             self.stdout.write("Every image has all its thumbnails.")
             return

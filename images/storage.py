@@ -1,0 +1,144 @@
+"""Files, through Django's storage API only; the few S3-only needs behind small functions.
+
+Local disk and S3 are one code path (``default_storage``). What only S3 can do
+(presigned URLs, a one-request streamed read, a fail-fast bucket probe) uses public
+django-storages and boto3 APIs, and callers ask :func:`is_s3` instead of checking
+classes themselves.
+"""
+
+import logging
+from collections.abc import Callable
+from typing import IO, TypeVar
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from imageapi.errors import Unavailable
+from imageapi.outages import STORAGE_ERRORS
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+UNAVAILABLE = "The image store is unavailable; try again shortly."
+
+
+def is_s3() -> bool:
+    from storages.backends.s3 import S3Storage  # the embedded mode never needs boto3
+
+    return isinstance(default_storage, S3Storage)
+
+
+def save_then_record(name: str, content: bytes, record: Callable[[str], T]) -> T:
+    """Store ``content`` under ``name``, then ``record(stored_name)`` (a database row).
+
+    The file is removed again when recording fails for any reason, so no file is ever
+    left without its row. A storage outage is :class:`Unavailable` (503).
+    """
+    try:
+        stored = default_storage.save(name, ContentFile(content))
+    except STORAGE_ERRORS as exc:
+        logger.warning("storing %s failed: %s", name, exc)
+        raise Unavailable(UNAVAILABLE) from exc
+    try:
+        return record(stored)
+    except BaseException:
+        delete_quietly(stored)
+        raise
+
+
+def delete_quietly(name: str) -> None:
+    """Remove a file; one that cannot be removed now is left for ``cleanup_storage``."""
+    try:
+        default_storage.delete(name)
+    except STORAGE_ERRORS:
+        logger.warning("could not remove %s; cleanup_storage will find it", name, exc_info=True)
+
+
+def delete_on_commit(name: str) -> None:
+    """Remove a file once the current transaction commits (a rollback keeps it)."""
+    if name:
+        transaction.on_commit(lambda: delete_quietly(name))
+
+
+def read(name: str) -> bytes:
+    with default_storage.open(name, "rb") as fh:
+        return fh.read()
+
+
+def open_stream(name: str) -> IO[bytes]:
+    """A readable stream of the file in one storage request.
+
+    On S3, ``storage.open()`` would ask for the object's metadata and then download all
+    of it to a temporary file; a plain GetObject streams it straight through.
+    """
+    if not is_s3():
+        return default_storage.open(name, "rb")
+    return default_storage.bucket.Object(_s3_key(name)).get()["Body"]
+
+
+def presigned_url(
+    name: str, *, seconds: int, method: str = "GET", response_headers: dict | None = None
+) -> str:
+    """A URL of the S3 object that works for ``seconds`` without credentials."""
+    return default_storage.url(
+        name, parameters=response_headers or {}, expire=seconds, http_method=method
+    )
+
+
+def is_missing(exc: BaseException) -> bool:
+    """Whether a storage error means the file is not there (rather than an outage)."""
+    if isinstance(exc, FileNotFoundError):
+        return True
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}
+    return False
+
+
+def probe() -> None:
+    """Raise unless the storage answers now (readiness), failing within seconds."""
+    if not is_s3():
+        default_storage.exists("readyz-probe")
+        return
+    _probe_client().head_bucket(Bucket=default_storage.bucket_name)
+
+
+_probe_clients: dict[tuple, object] = {}
+
+
+def _probe_client():
+    """An S3 client with the storage's endpoint and credentials: one try, short timeouts."""
+    storage = default_storage
+    identity = (storage.endpoint_url, storage.region_name, storage.access_key, storage.use_ssl)
+    client = _probe_clients.get(identity)
+    if client is None:
+        import boto3
+        from botocore.config import Config
+
+        client = boto3.session.Session().client(
+            "s3",
+            endpoint_url=storage.endpoint_url,
+            region_name=storage.region_name,
+            aws_access_key_id=storage.access_key,
+            aws_secret_access_key=storage.secret_key,
+            use_ssl=storage.use_ssl,
+            verify=storage.verify,
+            config=storage.client_config.merge(
+                Config(
+                    connect_timeout=2,
+                    read_timeout=2,
+                    retries={"mode": "standard", "max_attempts": 1},
+                )
+            ),
+        )
+        _probe_clients[identity] = client
+    return client
+
+
+def _s3_key(name: str) -> str:
+    from storages.utils import clean_name, safe_join
+
+    return safe_join(default_storage.location, clean_name(name))
