@@ -16,16 +16,23 @@ TOKEN_SHAPE = re.compile(r"[0-9a-f]{40}")
 
 
 class TokenAuthentication(DRFTokenAuthentication):
-    """DRF's token authentication, refusing keys that cannot be tokens before any query.
+    """DRF's token authentication in one query, refusing keys that cannot be tokens first.
 
-    Some databases refuse odd characters (PostgreSQL: NUL) outright, which would turn a
-    malformed header into a server error.
+    The token, its user and the user's tier come in one query: every API answer needs
+    the tier. The token row is read on every request, so a deleted token stops working
+    at once. Some databases refuse odd characters (PostgreSQL: NUL) outright, which
+    would turn a malformed header into a server error, hence the shape check.
     """
 
     def authenticate_credentials(self, key: str):
         if not TOKEN_SHAPE.fullmatch(key):
             raise exceptions.AuthenticationFailed("Invalid token.")
-        return super().authenticate_credentials(key)
+        token = self.get_model().objects.select_related("user__tier").filter(key=key).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        return token.user, token
 
 
 class JWTCookieAuthentication(JWTAuthentication):

@@ -51,28 +51,27 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
 
     key = secrets.token_hex(16)
 
-    def record(name: str) -> Image:
-        with transaction.atomic():
-            return Image.objects.create(
-                owner=owner,
-                key=key,
-                file=name,
-                width=info.width,
-                height=info.height,
-                format=info.format,
-                size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-            )
+    def record(names: list[str]) -> Image:
+        return Image.objects.create(
+            owner=owner,
+            key=key,
+            file=names[0],
+            width=info.width,
+            height=info.height,
+            format=info.format,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
 
     name = f"originals/{key[:2]}/{key}.{processing.EXTENSIONS[info.format]}"
-    image = storage.save_then_record(name, data, record)
+    image = storage.save_then_record({name: data}, record)
 
     heights = entitlements(owner).heights
     if tasks.in_background():
         tasks.schedule_thumbnails(image.pk)
     elif heights:
         try:
-            ensure_thumbnails(image, heights, original=data)
+            ensure_thumbnails(image, heights, original=data, fresh=True)
         except Exception:
             logger.exception("thumbnails for image %s failed; they will be made on demand", key)
     return image

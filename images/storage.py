@@ -30,21 +30,26 @@ def is_s3() -> bool:
     return isinstance(default_storage, S3Storage)
 
 
-def save_then_record(name: str, content: bytes, record: Callable[[str], T]) -> T:
-    """Store ``content`` under ``name``, then ``record(stored_name)`` (a database row).
+def save_then_record(files: dict[str, bytes], record: Callable[[list[str]], T]) -> T:
+    """Store each file (name -> content), then ``record(stored_names)`` (database rows).
 
-    The file is removed again when recording fails for any reason, so no file is ever
-    left without its row. A storage outage is :class:`Unavailable` (503).
+    The files are removed again when storing or recording fails for any reason, so no
+    file is ever left without its row. A storage outage is :class:`Unavailable` (503).
     """
+    stored: list[str] = []
     try:
-        stored = default_storage.save(name, ContentFile(content))
+        for name, content in files.items():
+            stored.append(default_storage.save(name, ContentFile(content)))
     except STORAGE_ERRORS as exc:
         logger.warning("storing %s failed: %s", name, exc)
+        for done in stored:
+            delete_quietly(done)
         raise Unavailable(UNAVAILABLE) from exc
     try:
         return record(stored)
     except BaseException:
-        delete_quietly(stored)
+        for done in stored:
+            delete_quietly(done)
         raise
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save
 
 from imageapi.errors import NotFound
 from images import processing, storage
@@ -31,19 +32,21 @@ def ensure_thumbnails(
     *,
     fmt: str | None = None,
     original: bytes | None = None,
+    fresh: bool = False,
 ) -> dict[int, Thumbnail]:
     """Make sure the image has a thumbnail for each height in ``fmt``; return them by height.
 
-    Only missing ones are rendered, all from one decode of the original. Safe to run
-    concurrently: when two workers race, the loser's file is removed and the winner's
-    row is returned. When the image is deleted meanwhile, :class:`NotFound` is raised and
-    no file is left behind.
+    Only missing ones are rendered, all from one decode of the original (``fresh``: the
+    image was just stored and has none yet). Safe to run concurrently: when two workers
+    race, the loser's files are removed and the winner's rows are returned. When the
+    image is deleted meanwhile, :class:`NotFound` is raised and no file is left behind.
     """
     fmt = fmt or image.format
     wanted = sorted(set(heights))
-    existing = {
-        t.height: t for t in Thumbnail.objects.filter(image=image, format=fmt, height__in=wanted)
-    }
+    existing = {}
+    if not fresh:
+        rows = Thumbnail.objects.filter(image=image, format=fmt, height__in=wanted)
+        existing = {t.height: t for t in rows}
     missing = [h for h in wanted if h not in existing]
     if not missing:
         return existing
@@ -53,33 +56,56 @@ def ensure_thumbnails(
     rendered = processing.render_thumbnails(
         original, missing, options=thumbnail_options(), output_format=output
     )
-    for thumb in rendered:
-        existing[thumb.requested_height] = _store(image, fmt, thumb)
+    try:
+        existing.update(_store(image, fmt, rendered))
+    except IntegrityError:
+        # Another worker stored some of them first: keep theirs, store the rest alone.
+        for thumb in rendered:
+            existing[thumb.requested_height] = _store_one(image, fmt, thumb)
     return existing
 
 
-def _store(image: Image, fmt: str, thumb: processing.Thumbnail) -> Thumbnail:
+def _store_one(image: Image, fmt: str, thumb: processing.Thumbnail) -> Thumbnail:
     height = thumb.requested_height
-    name = f"thumbnails/{image.key}/{height}-{secrets.token_hex(4)}.{processing.EXTENSIONS[fmt]}"
+    try:
+        return _store(image, fmt, [thumb])[height]
+    except IntegrityError:
+        winner = Thumbnail.objects.filter(image_id=image.pk, format=fmt, height=height).first()
+        if winner is None:
+            raise NotFound("Not found.") from None
+        return winner
 
-    def record(stored: str) -> Thumbnail:
-        with transaction.atomic():
-            return Thumbnail.objects.create(
+
+def _store(image: Image, fmt: str, rendered: list[processing.Thumbnail]) -> dict[int, Thumbnail]:
+    """Store the files and their rows in one INSERT; files are removed if that fails."""
+    ext = processing.EXTENSIONS[fmt]
+    files = {
+        f"thumbnails/{image.key}/{t.requested_height}-{secrets.token_hex(4)}.{ext}": t.content
+        for t in rendered
+    }
+
+    def record(names: list[str]) -> dict[int, Thumbnail]:
+        rows = [
+            Thumbnail(
                 image=image,
-                height=height,
+                height=thumb.requested_height,
                 format=fmt,
-                file=stored,
+                file=name,
                 width=thumb.width,
                 actual_height=thumb.height,
                 size=len(thumb.content),
             )
+            for thumb, name in zip(rendered, names, strict=True)
+        ]
+        try:
+            with transaction.atomic():
+                Thumbnail.objects.bulk_create(rows)
+        except IntegrityError:
+            if not Image.objects.filter(pk=image.pk).exists():
+                raise NotFound("Not found.") from None
+            raise
+        for row in rows:
+            post_save.send(sender=Thumbnail, instance=row, created=True)
+        return {row.height: row for row in rows}
 
-    try:
-        return storage.save_then_record(name, thumb.content, record)
-    except IntegrityError:
-        # Another worker stored the same thumbnail first (keep theirs), or the image
-        # was deleted meanwhile (then there is nothing to keep).
-        winner = Thumbnail.objects.filter(image_id=image.pk, height=height, format=fmt).first()
-        if winner is None:
-            raise NotFound("Not found.") from None
-        return winner
+    return storage.save_then_record(files, record)

@@ -52,3 +52,36 @@ def test_list_query_count_does_not_grow_with_the_list(client_for, settings, path
         len(many.get(path).json() if "limit" not in path else many.get(path).json()["results"])
         >= 50
     )
+
+
+def test_an_upload_costs_at_most_eight_queries(client_for, upload):
+    client = client_for("Premium")
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = upload(client)
+
+    assert response.status_code == 201
+    assert len(ctx) <= 8, [q["sql"] for q in ctx.captured_queries]
+
+
+def test_fetching_a_made_thumbnail_costs_one_query(uploaded, anonymous):
+    _, image = uploaded("Premium")
+    url = image["thumbnails"][1]["url"]
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = anonymous.get(url)
+
+    assert response.status_code == 200
+    assert len(ctx) == 1, [q["sql"] for q in ctx.captured_queries]
+
+
+def test_a_cache_hit_costs_one_query_for_the_token(client_for):
+    client = client_for("Premium")
+    make_images(client.user, 5)
+    client.get("/api/user/images/")
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/api/user/images/")
+
+    assert response["X-Cache"] == "hit"
+    assert len(ctx) == 1, [q["sql"] for q in ctx.captured_queries]
