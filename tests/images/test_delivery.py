@@ -258,13 +258,18 @@ class TestExpiringLinks:
         assert client.get(f"/api/user/link/{image['id']}/?time=300").status_code == 200
 
 
-def test_an_original_over_a_since_lowered_pixel_limit_is_not_a_server_error(
+def test_a_thumbnail_that_a_since_lowered_pixel_limit_forbids_making_is_404_not_500(
     uploaded, anonymous, settings
 ):
-    _, image = uploaded("Premium", image_bytes(800, 600))
+    data = image_bytes(800, 600)
+    _, image = uploaded("Premium", data)
     Image.objects.get().thumbnails.all().delete()
     settings.MAX_IMAGE_PIXELS = 1000
 
-    response = fetch(anonymous, image["thumbnails"][0]["url"])
+    thumbnail = fetch(anonymous, image["thumbnails"][0]["url"])
+    original = fetch(anonymous, image["image"])
 
-    assert response.status_code == 404
+    assert thumbnail.status_code == 404
+    assert thumbnail.json() == {"detail": "Not found."}
+    assert original.status_code == 200  # the stored file needs no decoding
+    assert body(original) == data

@@ -117,6 +117,7 @@ def test_a_height_added_to_a_tier_is_backfilled_by_the_worker(
 
     tier.thumbnail_heights = [100, 300]
     tier.save()
+    services.backfill_for_tier(tier)  # what the admin and the tier command do after a change
 
     worker_tasks(2)
     thumbs = thumbnails_of(image, 2)
