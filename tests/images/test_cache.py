@@ -136,3 +136,27 @@ def test_cached_answers_never_cross_renderers(client_for):
 
     assert page["Content-Type"].startswith("text/html")
     assert "X-Cache" not in page
+
+
+def test_a_deleted_token_stops_working_at_once_even_with_cached_answers(client_for):
+    from rest_framework.authtoken.models import Token
+
+    client = client_for("Premium")
+    post_image(client)
+    client.get("/api/user/images/")
+    assert client.get("/api/user/images/")["X-Cache"] == "hit"
+
+    Token.objects.filter(user=client.user).delete()
+
+    assert client.get("/api/user/images/").status_code == 401
+
+
+def test_a_deactivated_user_is_refused_even_with_cached_answers(client_for):
+    client = client_for("Premium")
+    post_image(client)
+    client.get("/api/user/images/")
+
+    client.user.is_active = False
+    client.user.save()
+
+    assert client.get("/api/user/images/").status_code == 401
