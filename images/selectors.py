@@ -15,7 +15,7 @@ from images.models import Image, Thumbnail
 
 CANONICAL_FORMAT = Q(format=F("image__format"))
 # What an image answer needs, and nothing else.
-IMAGE_COLUMNS = ("id", "key", "width", "height", "format", "size", "created_at")
+IMAGE_COLUMNS = ("id", "key", "width", "height", "format", "size", "placeholder", "created_at")
 KEYSET_CHUNK = 500
 
 

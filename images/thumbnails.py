@@ -56,6 +56,8 @@ def ensure_thumbnails(
     rendered = processing.render_thumbnails(
         original, missing, options=thumbnail_options(), output_format=output
     )
+    if output is None and not image.placeholder:
+        _set_placeholder(image, min(rendered, key=lambda t: t.height).content)
     try:
         existing.update(_store(image, fmt, rendered))
     except IntegrityError:
@@ -63,6 +65,16 @@ def ensure_thumbnails(
         for thumb in rendered:
             existing[thumb.requested_height] = _store_one(image, fmt, thumb)
     return existing
+
+
+def _set_placeholder(image: Image, smallest: bytes) -> None:
+    """Computed once, from the smallest canonical thumbnail, before the rows that show it."""
+    try:
+        image.placeholder = processing.placeholder(smallest)
+    except processing.DECODE_ERRORS:
+        logger.warning("image %s: no placeholder", image.key, exc_info=True)
+        return
+    Image.objects.filter(pk=image.pk).update(placeholder=image.placeholder)
 
 
 def _store_one(image: Image, fmt: str, thumb: processing.Thumbnail) -> Thumbnail:

@@ -35,6 +35,7 @@ and the one error.
 """
 
 from images.processing.model import (
+    DECODE_ERRORS,
     EXTENSIONS,
     MIME_TYPES,
     ImageInfo,
@@ -43,9 +44,11 @@ from images.processing.model import (
     ThumbnailOptions,
 )
 from images.processing.pipeline import inspect, render_thumbnails
+from images.processing.placeholder import placeholder
 from images.processing.resize import plan_sizes
 
 __all__ = [
+    "DECODE_ERRORS",
     "EXTENSIONS",
     "MIME_TYPES",
     "ImageInfo",
@@ -53,6 +56,7 @@ __all__ = [
     "Thumbnail",
     "ThumbnailOptions",
     "inspect",
+    "placeholder",
     "plan_sizes",
     "render_thumbnails",
 ]
