@@ -101,3 +101,44 @@ def render_template(path: Path, values: dict[str, str]) -> str:
     missing = set(re.findall(r"\$\{(\w+)\}", template)) - set(values)
     assert not missing, f"{path.name}: no value for {sorted(missing)}"
     return re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], template)
+
+
+def nginx_production_values() -> dict[str, str]:
+    """nginx's environment in docker-compose.yml, each ${VAR:-default} at its default."""
+    import yaml
+
+    environment = yaml.safe_load(COMPOSE_FILE.read_text())["services"]["nginx"]["environment"]
+    return {
+        name: re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(value)) for name, value in environment.items()
+    }
+
+
+def write_nginx_config(home: Path, values: dict[str, str], tls: bool = False) -> Path:
+    """nginx.conf in ``home`` including the rendered templates, as the nginx image lays them out."""
+    import os
+
+    conf_d = home / "conf.d"
+    conf_d.mkdir(parents=True, exist_ok=True)
+    for template in [*NGINX_TEMPLATES, *([NGINX_TLS_TEMPLATE] if tls else [])]:
+        name = template.name.removesuffix(".template")
+        (conf_d / name).write_text(render_template(template, values))
+    (home / "nginx.conf").write_text(
+        f"""
+        {"user root;" if os.geteuid() == 0 else ""}
+        worker_processes 1;
+        pid {home}/nginx.pid;
+        events {{ worker_connections 128; }}
+        http {{
+            include /etc/nginx/mime.types;
+            default_type application/octet-stream;
+            access_log {home}/access.log;
+            client_body_temp_path {home}/body;
+            proxy_temp_path {home}/proxy;
+            fastcgi_temp_path {home}/fastcgi;
+            uwsgi_temp_path {home}/uwsgi;
+            scgi_temp_path {home}/scgi;
+            include conf.d/*.conf;
+        }}
+        """
+    )
+    return home / "nginx.conf"
