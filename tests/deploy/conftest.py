@@ -47,5 +47,3 @@ def tls_model(tmp_path, production_env) -> dict:
         "TLS_CERT_DIR": "/etc/letsencrypt/live/images.example.com",
     }
     return compose_model(tmp_path / "project-tls", env)
-
-

@@ -28,6 +28,7 @@ def docker_compose_binary() -> Path:
 
     return Path(compose.__file__).parent / "docker-compose"
 
+
 # What a user writes into the empty values of .env.example, following its comments.
 PRODUCTION_VALUES = {
     "ALLOWED_HOSTS": "images.example.com",
@@ -109,7 +110,8 @@ def nginx_production_values() -> dict[str, str]:
 
     environment = yaml.safe_load(COMPOSE_FILE.read_text())["services"]["nginx"]["environment"]
     return {
-        name: re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(value)) for name, value in environment.items()
+        name: re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(value))
+        for name, value in environment.items()
     }
 
 

@@ -30,7 +30,8 @@ VARIABLE = re.compile(r"\$\{(\w+)(?::?[-?][^}]*)?\}")
 def schema_errors(schema: dict, document: dict) -> list[str]:
     validator = jsonschema.Draft7Validator(schema)
     return [
-        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(document)
     ]
 
 
@@ -215,7 +216,9 @@ def test_jobs_run_once_and_long_runners_restart(model):
 
 def test_stops_wait_for_graceful_shutdowns(model):
     web = model["services"]["web"]
-    graceful = int(next(a for a in web["command"] if a.startswith("--graceful-timeout=")).split("=")[1])
+    graceful = int(
+        next(a for a in web["command"] if a.startswith("--graceful-timeout=")).split("=")[1]
+    )
     assert graceful < seconds(web["stop_grace_period"])
     assert seconds(model["services"]["worker"]["stop_grace_period"]) >= 60
 
@@ -245,7 +248,7 @@ def test_static_files_are_collected_without_clearing_what_nginx_serves(model):
 def test_images_are_pinned_to_a_release(model):
     for name, service in model["services"].items():
         image = service["image"]
-        assert ":" in image and not image.endswith(":latest") or name in APP_SERVICES + (
+        assert (":" in image and not image.endswith(":latest")) or name in APP_SERVICES + (
             "createbucket",
         ), image
 
