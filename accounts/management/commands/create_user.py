@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import UnknownTier, create_or_update_user
+from imageapi.database_state import ensure_migrated
 
 
 class Command(BaseCommand):
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--email")
 
     def handle(self, *args, username: str, password, tier, email, **options) -> None:
+        ensure_migrated()
         try:
             user, created = create_or_update_user(
                 username, password=password, tier=tier, email=email
