@@ -41,6 +41,10 @@ class NotAllowed(Exception):
     """The user's tier does not include this feature."""
 
 
+class StillIncluded(Exception):
+    """The thumbnail's height is in its owner's tier: deleting it would only remake it."""
+
+
 def upload_too_large_message(size: int | None = None) -> str:
     limit = settings.MAX_UPLOAD_BYTES
     got = f"The file is {size:,} bytes; " if size is not None else "The file is too large; "
@@ -108,8 +112,16 @@ def delete_image(image: Image) -> None:
 
 
 def delete_thumbnail(thumbnail: Thumbnail) -> None:
-    """Delete a thumbnail in every format it was made in."""
+    """Delete a thumbnail the owner's tier no longer includes, in every format it was made in.
+
+    A height the tier includes is refused: its link would make it again on the next fetch.
+    """
     image = thumbnail.image
+    if thumbnail.height in entitlements(image.owner).heights:
+        raise StillIncluded(
+            f"Your tier includes {thumbnail.height} px thumbnails, so this one would be made "
+            "again the next time its link is fetched. Delete the image to remove it."
+        )
     Thumbnail.objects.filter(image=image, height=thumbnail.height).delete()
     api_cache.invalidate_user(image.owner_id)
 

@@ -31,6 +31,12 @@ from images.serializers import (
 )
 
 
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
 class ServiceUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The service is temporarily unavailable; try again shortly."
@@ -159,25 +165,40 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
     retrieve=extend_schema(
         summary="One of your thumbnails", responses={200: ThumbnailSerializer, 404: NOT_FOUND}
     ),
-    destroy=extend_schema(summary="Delete a thumbnail", responses={204: None, 404: NOT_FOUND}),
+    destroy=extend_schema(
+        summary="Delete a thumbnail your tier no longer includes",
+        description=(
+            "A thumbnail whose height your tier includes answers 409: its link would make it "
+            "again. Thumbnails of heights your tier dropped can be deleted by id (204)."
+        ),
+        responses={
+            204: None,
+            404: NOT_FOUND,
+            409: OpenApiResponse(DetailSerializer, description="Your tier includes this height."),
+        },
+    ),
 )
 @extend_schema(tags=["thumbnails"])
 class ThumbnailViewSet(_OwnedViewSet):
     serializer_class = ThumbnailSerializer
 
     def get_queryset(self):
-        allowed = entitlements(self.request.user).heights
+        thumbnails = Thumbnail.objects.filter(
+            image__owner=self.request.user, format=F("image__format")
+        )
+        if self.action != "destroy":  # heights the tier dropped are hidden, yet deletable
+            thumbnails = thumbnails.filter(height__in=entitlements(self.request.user).heights)
         return (
-            Thumbnail.objects.filter(
-                image__owner=self.request.user, height__in=allowed, format=F("image__format")
-            )
-            .select_related("image")
+            thumbnails.select_related("image")
             .only("id", "height", "image_id", "image__key")
             .order_by("-image__created_at", "-image_id", "height")
         )
 
     def perform_destroy(self, instance: Thumbnail) -> None:
-        services.delete_thumbnail(instance)
+        try:
+            services.delete_thumbnail(instance)
+        except services.StillIncluded as exc:
+            raise Conflict(str(exc)) from exc
 
 
 class ExpiringLinkView(APIView):
