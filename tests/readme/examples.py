@@ -32,7 +32,7 @@ from typing import Any
 MARKER = "tested"
 ANY = "…"
 DEFAULT_BASE = "http://127.0.0.1:8000"
-_FENCE = re.compile(r"^```(\S*)(.*)$")
+_FENCE = re.compile(r"^\s*```(\S*)(.*)$")
 _STATUS = re.compile(r"^(\d{3})(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -66,7 +66,7 @@ def tested_blocks(markdown: str) -> list[tuple[int, list[str]]]:
         fence = _FENCE.match(line)
         if not inside and fence:
             inside, marked, start, lines = True, MARKER in fence.group(2).split(), number + 1, []
-        elif inside and line.startswith("```"):
+        elif inside and line.strip().startswith("```"):
             if marked:
                 blocks.append((start, lines))
             inside = False
