@@ -68,6 +68,7 @@ def measure_upload_latency(workdir: Path, jpeg: bytes) -> list[float]:
     env = {
         **os.environ,
         "DATA_DIR": str(workdir / "api-data"),
+        "ENV_FILE": "",  # the embedded defaults, whatever the project's .env says
         "STATIC_ROOT": str(workdir),  # any existing folder: no static files are served
         "DJANGO_SUPERUSER_USERNAME": "bench-admin",
         "DJANGO_SUPERUSER_PASSWORD": uuid.uuid4().hex,

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from accounts.models import Tier, User
 from accounts.tiers import entitlements
-from imageapi.errors import NotFound, Rejected, TooLarge
+from imageapi.errors import Conflict, NotFound, Rejected, TooLarge
 from images import links, processing, selectors, storage, tasks
 from images.models import Image, Thumbnail
 from images.thumbnails import ensure_thumbnails
@@ -89,8 +89,17 @@ def delete_image(image: Image) -> None:
             locked.delete()
 
 
-def delete_thumbnail(thumbnail: Thumbnail) -> None:
-    """Delete a thumbnail in every format it was made in."""
+def delete_thumbnail(owner: User, thumbnail: Thumbnail) -> None:
+    """Delete a thumbnail the owner's tier no longer includes, in every format it was made in.
+
+    A height the tier includes is refused: its link would make it again on the next fetch.
+    """
+    if entitlements(owner).allows_height(thumbnail.height):
+        raise Conflict(
+            f"Your tier includes {thumbnail.height} px thumbnails, so this one would be made "
+            "again the next time its link is fetched. Delete the image to remove it.",
+            code="still_included",
+        )
     same = Thumbnail.objects.filter(image_id=thumbnail.image_id, height=thumbnail.height)
     same.select_related("image").delete()
 

@@ -1,8 +1,17 @@
-"""The test suite's settings: production settings with fast hashing and plain static files."""
+"""The test suite's settings: production settings with fast hashing and plain static files.
+
+No env file is read under these settings (see ``environment``): only the process
+environment (say, ``DATABASE_URL`` from scripts/with-postgres) changes what the suite
+runs against.
+"""
+
+from django.core.management.utils import get_random_secret_key
 
 from imageapi.settings import *  # noqa: F403
 from imageapi.settings import STORAGES
 
+# A key of the run's own: the suite neither reads nor writes a data dir's key.
+SECRET_KEY = get_random_secret_key()
 # The suite creates many users; production keeps Django's default hasher.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests render templates without running collectstatic first.

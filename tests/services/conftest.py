@@ -166,6 +166,7 @@ def app_env(database_url) -> dict[str, str]:
         DATABASE_URL=database_url,
         SECRET_KEY=settings.SECRET_KEY,
         DJANGO_SETTINGS_MODULE="imageapi.settings",
+        ENV_FILE="",  # a developer's .env must not reach the processes under test
         LOG_LEVEL="WARNING",
     )
     return env
