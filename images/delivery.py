@@ -28,8 +28,8 @@ from imageapi.outages import STORAGE_ERRORS
 from images import links, processing
 from images.models import Image
 from images.negotiation import preferred_format
-from images.processing import MIME_TYPES
-from images.thumbnails import EXTENSIONS, ensure_thumbnails
+from images.processing import EXTENSIONS, MIME_TYPES
+from images.thumbnails import ensure_thumbnails
 
 THUMBNAIL_MAX_AGE = 365 * 24 * 3600
 ORIGINAL_MAX_AGE = 3600

@@ -18,7 +18,7 @@ from accounts.tiers import entitlements
 from imageapi.outages import STORAGE_ERRORS
 from images import api_cache, links, processing, tasks
 from images.models import Image, Thumbnail
-from images.thumbnails import EXTENSIONS, ensure_thumbnails
+from images.thumbnails import EXTENSIONS, ensure_thumbnails, processing_limits
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +59,13 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise UploadRejected(upload_too_large_message(), code="too_large")
+    heights = entitlements(owner).heights
     try:
-        info = processing.inspect(data, max_pixels=settings.MAX_IMAGE_PIXELS)
+        # The decode that makes the thumbnails: accepted means renderable.
+        decoded = processing.decode(data, heights, limits=processing_limits())
     except processing.ImageRejected as exc:
         raise UploadRejected(str(exc), code=exc.code) from exc
+    info = decoded.info
 
     key = secrets.token_hex(16)
     try:
@@ -89,12 +92,11 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
         raise
     api_cache.invalidate_user(owner.pk)
 
-    heights = entitlements(owner).heights
     if tasks.in_background():
         tasks.schedule_thumbnails(image.pk)
     elif heights:
         try:
-            ensure_thumbnails(image, heights, original=data)
+            ensure_thumbnails(image, heights, original=decoded)
         except Exception:
             logger.exception("thumbnails for image %s failed; they will be made on demand", key)
     return image

@@ -14,7 +14,7 @@ from images.models import Image, Thumbnail
 
 logger = logging.getLogger(__name__)
 
-EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "AVIF": "avif"}
+EXTENSIONS = processing.EXTENSIONS
 
 
 def thumbnail_options() -> processing.ThumbnailOptions:
@@ -24,7 +24,14 @@ def thumbnail_options() -> processing.ThumbnailOptions:
         jpeg_optimize=settings.THUMBNAIL_JPEG_OPTIMIZE,
         webp_quality=settings.THUMBNAIL_WEBP_QUALITY,
         avif_quality=settings.THUMBNAIL_AVIF_QUALITY,
+    )
+
+
+def processing_limits() -> processing.Limits:
+    return processing.Limits(
         max_pixels=settings.MAX_IMAGE_PIXELS,
+        max_decode_bytes=settings.MAX_DECODE_BYTES,
+        max_jpeg_scans=settings.MAX_JPEG_SCANS,
     )
 
 
@@ -38,7 +45,7 @@ def ensure_thumbnails(
     heights: Iterable[int],
     *,
     fmt: str | None = None,
-    original: bytes | None = None,
+    original: bytes | processing.Decoded | None = None,
 ) -> dict[int, Thumbnail]:
     """Make sure the image has a thumbnail for each height in ``fmt``; return them by height.
 
@@ -59,7 +66,11 @@ def ensure_thumbnails(
         original = read_original(image)
     output = None if fmt == image.format else fmt
     rendered = processing.render_thumbnails(
-        original, missing, options=thumbnail_options(), output_format=output
+        original,
+        missing,
+        options=thumbnail_options(),
+        limits=processing_limits(),
+        output_format=output,
     )
     for thumb in rendered:
         existing[thumb.requested_height] = _store(image, fmt, thumb)
