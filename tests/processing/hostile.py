@@ -154,3 +154,29 @@ def progressive_cmyk(width: int = 8660, height: int = 5773) -> bytes:
     out = io.BytesIO()
     cmyk.save(out, "JPEG", progressive=True, quality=80)
     return out.getvalue()
+
+
+def progressive_420(width: int = 8660, height: int = 5773) -> bytes:
+    """A progressive 4:2:0 colour JPEG of ~50 MP: the common camera layout, progressive."""
+    img = Image.linear_gradient("L").resize((width, height))
+    rgb = Image.merge("RGB", (img, img.transpose(Image.Transpose.FLIP_LEFT_RIGHT), img))
+    out = io.BytesIO()
+    rgb.save(out, "JPEG", progressive=True, subsampling=2, quality=80)
+    return out.getvalue()
+
+
+def scan_bomb_within_limit(max_scans: int = 32) -> bytes:
+    """The costliest scan count the default limit lets through, on a 50 MP grey image."""
+    out = io.BytesIO()
+    Image.new("L", (7070, 7070), 128).save(out, "JPEG", progressive=True, quality=90)
+    head, scans, tail = jpeg_scans(out.getvalue())
+    return head + b"".join(scans) + scans[-1] * (max_scans - len(scans)) + tail
+
+
+def palette_png_50mp(width: int = 8660, height: int = 5773) -> bytes:
+    """A ~50 MP palette PNG with a transparent entry: 1 byte per pixel decoded, 4 after
+    conversion to RGBA, so the conversion is where the memory goes."""
+    img = Image.linear_gradient("L").resize((width, height)).convert("P")
+    out = io.BytesIO()
+    img.save(out, "PNG", transparency=0, compress_level=1)
+    return out.getvalue()
