@@ -21,16 +21,22 @@ DCT_SCALE_GAP = 1.5
 CHAIN_MIN_RATIO = 2.0
 
 
+# The widest thumbnail: WebP cannot hold more than 16,383 pixels a side, and a variant
+# must be makeable in every output format. Only extreme panoramas meet it; their
+# thumbnails are then less tall than asked, as with sources shorter than the height.
+MAX_THUMBNAIL_WIDTH = 16_383
+
+
 def plan_sizes(shown_w: int, shown_h: int, heights: list[int]) -> dict[int, tuple[int, int]]:
     """Requested height -> displayed (width, height): no upscaling, aspect preserved."""
     plan = {}
     for requested in heights:
-        height = min(requested, shown_h)
+        height = min(requested, shown_h, max(1, MAX_THUMBNAIL_WIDTH * shown_h // shown_w))
         if height == shown_h:
             width = shown_w
         else:
             width = max(1, math.floor(shown_w * height / shown_h + 0.5))
-        plan[requested] = (width, height)
+        plan[requested] = (min(width, MAX_THUMBNAIL_WIDTH), height)
     return plan
 
 
