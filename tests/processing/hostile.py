@@ -180,3 +180,17 @@ def palette_png_50mp(width: int = 8660, height: int = 5773) -> bytes:
     out = io.BytesIO()
     img.save(out, "PNG", transparency=0, compress_level=1)
     return out.getvalue()
+
+
+def claiming(data: bytes, width: int, height: int) -> bytes:
+    """The JPEG with its frame header claiming another size: what the header walk sees.
+
+    Cheap stand-ins for huge files in tests of refusals made before decoding (``make
+    bench`` uses real ones).
+    """
+    out = bytearray(data)
+    pos = 2
+    while out[pos + 1] not in (0xC0, 0xC1, 0xC2):
+        pos += 2 + struct.unpack_from(">H", out, pos + 2)[0]
+    struct.pack_into(">HH", out, pos + 5, height, width)
+    return bytes(out)
