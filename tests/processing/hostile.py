@@ -194,3 +194,13 @@ def claiming(data: bytes, width: int, height: int) -> bytes:
         pos += 2 + struct.unpack_from(">H", out, pos + 2)[0]
     struct.pack_into(">HH", out, pos + 5, height, width)
     return bytes(out)
+
+
+def rgba_png_50mp(width: int = 8660, height: int = 5773) -> bytes:
+    """A ~50 MP 8-bit RGBA PNG: the largest pixel buffer (4 bytes a pixel) within limits."""
+    grey = Image.linear_gradient("L").resize((width, height))
+    flipped = grey.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    img = Image.merge("RGBA", (grey, flipped, grey, flipped))
+    out = io.BytesIO()
+    img.save(out, "PNG", compress_level=1)
+    return out.getvalue()
