@@ -8,8 +8,9 @@ The estimate follows what the decoders actually allocate:
 * for a JPEG with more than one scan (every progressive file), libjpeg's whole-image
   coefficient buffer: 64 two-byte coefficients per 8x8 block of every component, at
   full size whatever the DCT scale, padded to whole MCUs;
-* a few rows of working buffers in the decoders, and the reduced working copy the
-  pipeline makes (in strips) before resizing.
+* a few rows of working buffers in the decoders, the reduced working copy the
+  pipeline makes (in strips) before resizing, when it makes one, and the largest
+  thumbnail twice (the resampled image and its upright, sRGB copy).
 """
 
 from __future__ import annotations
@@ -49,13 +50,17 @@ def estimate(
     header: Header,
     mode: str,
     decoded: tuple[int, int],
-    working: tuple[int, int],
+    working: tuple[int, int] | None,
+    largest: tuple[int, int],
 ) -> int:
     """Peak bytes of decoding ``header``'s image into ``mode`` at size ``decoded``,
-    then reducing it to a ``working`` copy (4 bytes per pixel)."""
+    reducing it to a ``working`` copy (None: the decoded image is used as it is), and
+    making a thumbnail of size ``largest`` from it (4 bytes per pixel for both)."""
     pixels = decoded[0] * decoded[1] * pixel_bytes(mode)
+    copy = working[0] * working[1] * 4 if working else 0
     rows = header.width * DECODER_ROW_BYTES + 3 * STRIP_BYTES
-    return jpeg_coefficient_bytes(header) + pixels + working[0] * working[1] * 4 + rows
+    output = 2 * largest[0] * largest[1] * 4
+    return jpeg_coefficient_bytes(header) + pixels + copy + rows + output
 
 
 def check(needed: int, limits: Limits) -> None:

@@ -28,6 +28,7 @@ from images.processing.headers import Header, read_header
 from images.processing.orientation import SWAPS_AXES, jpeg_orientation, orientation_from_exif
 from images.processing.resize import (
     DCT_SCALE_GAP,
+    needs_copy,
     plan_sizes,
     reduce_factor,
     reduce_in_strips,
@@ -83,8 +84,11 @@ def decode(
         target = stored_size(tallest, swap)
         box = _draft(im, target) if header.format == "JPEG" else (0, 0, *im.size)
         factor = reduce_factor((box[2] - box[0], box[3] - box[1]), target, options.reducing_gap)
-        working = (math.ceil(im.width / factor[0]), math.ceil(im.height / factor[1]))
-        budget.check(budget.estimate(header, im.mode, im.size, working), limits)
+        working = None
+        if needs_copy(im, factor):
+            working = (math.ceil(im.width / factor[0]), math.ceil(im.height / factor[1]))
+        needed = budget.estimate(header, im.mode, im.size, working, tallest)
+        budget.check(needed, limits)
         im.load()  # the one decode
         icc = im.info.get("icc_profile") or None
         if im.mode == "P" and im.palette is None:

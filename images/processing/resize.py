@@ -96,6 +96,12 @@ def reduce_factor(
     return (int(size[0] / target[0] / gap) or 1, int(size[1] / target[1] / gap) or 1)
 
 
+def needs_copy(im: Image.Image, factor: tuple[int, int]) -> bool:
+    """Whether the decoded image must be converted or reduced before resampling."""
+    usable = im.mode in ("L", "RGB", "CMYK") and "transparency" not in im.info
+    return factor != (1, 1) or not usable
+
+
 def reduce_in_strips(im: Image.Image, factor: tuple[int, int]) -> Image.Image:
     """Normalise the mode and box-reduce ``im`` a strip at a time.
 
@@ -103,7 +109,7 @@ def reduce_in_strips(im: Image.Image, factor: tuple[int, int]) -> Image.Image:
     whole-image convert() or reduce() would hold a second full-size copy next to the
     decoded image (4 bytes per pixel: 200 MB at 50 MP); a strip of ~STRIP_BYTES does not.
     """
-    if factor == (1, 1) and im.mode in ("L", "RGB", "CMYK") and "transparency" not in im.info:
+    if not needs_copy(im, factor):
         return im
     fx, fy = factor
     width, height = im.size
