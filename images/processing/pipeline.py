@@ -63,7 +63,7 @@ def render_thumbnails(
         return []
     if isinstance(source, Decoded):
         decoded = source
-        if min(max(wanted), decoded.info.height) > decoded.serves_height:
+        if max(h for _, h in plan(decoded.info, wanted).values()) > decoded.serves_height:
             decoded = decode(decoded.data, wanted, limits=limits, options=options)
     else:
         decoded = decode(source, wanted, limits=limits, options=options)
