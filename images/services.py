@@ -19,7 +19,7 @@ from accounts.tiers import entitlements
 from imageapi.errors import Conflict, NotFound, Rejected, TooLarge
 from images import links, processing, selectors, storage, tasks
 from images.models import Image, Thumbnail
-from images.thumbnails import ensure_thumbnails
+from images.thumbnails import ensure_thumbnails, processing_limits
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +44,13 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise upload_too_large()
+    heights = entitlements(owner).heights
     try:
-        info = processing.inspect(data, max_pixels=settings.MAX_IMAGE_PIXELS)
+        # The decode that makes the thumbnails: accepted means renderable.
+        decoded = processing.decode(data, heights, limits=processing_limits())
     except processing.ImageRejected as exc:
         raise Rejected(str(exc), code=exc.code, field="image") from exc
+    info = decoded.info
 
     key = secrets.token_hex(16)
 
@@ -66,12 +69,11 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
     name = f"originals/{key[:2]}/{key}.{processing.EXTENSIONS[info.format]}"
     image = storage.save_then_record({name: data}, record)
 
-    heights = entitlements(owner).heights
     if tasks.in_background():
         tasks.schedule_thumbnails(image.pk)
     elif heights:
         try:
-            ensure_thumbnails(image, heights, original=data, fresh=True)
+            ensure_thumbnails(image, heights, original=decoded, fresh=True)
         except Exception:
             logger.exception("thumbnails for image %s failed; they will be made on demand", key)
     return image

@@ -22,7 +22,14 @@ def thumbnail_options() -> processing.ThumbnailOptions:
         jpeg_optimize=settings.THUMBNAIL_JPEG_OPTIMIZE,
         webp_quality=settings.THUMBNAIL_WEBP_QUALITY,
         avif_quality=settings.THUMBNAIL_AVIF_QUALITY,
+    )
+
+
+def processing_limits() -> processing.Limits:
+    return processing.Limits(
         max_pixels=settings.MAX_IMAGE_PIXELS,
+        max_decode_bytes=settings.MAX_DECODE_BYTES,
+        max_jpeg_scans=settings.MAX_JPEG_SCANS,
     )
 
 
@@ -31,7 +38,7 @@ def ensure_thumbnails(
     heights: Iterable[int],
     *,
     fmt: str | None = None,
-    original: bytes | None = None,
+    original: bytes | processing.Decoded | None = None,
     fresh: bool = False,
 ) -> dict[int, Thumbnail]:
     """Make sure the image has a thumbnail for each height in ``fmt``; return them by height.
@@ -54,7 +61,11 @@ def ensure_thumbnails(
         original = storage.read(image.file.name)
     output = None if fmt == image.format else fmt
     rendered = processing.render_thumbnails(
-        original, missing, options=thumbnail_options(), output_format=output
+        original,
+        missing,
+        options=thumbnail_options(),
+        limits=processing_limits(),
+        output_format=output,
     )
     if output is None and not image.placeholder:
         _set_placeholder(image, min(rendered, key=lambda t: t.height).content)
