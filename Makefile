@@ -73,7 +73,7 @@ $(VENV)/.bench-installed: $(TESTING)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,bench]"
 	@touch $@
 
-bench: $(VENV)/.bench-installed ## Thumbnail speed and memory vs naive Pillow and libvips, upload latency
+bench: $(VENV)/.bench-installed ## Thumbnail speed and memory vs naive Pillow and libvips, upload latency, API reads vs conventional DRF
 	$(BIN)/python -m bench
 
 lint: $(TESTING)

@@ -17,7 +17,9 @@ the 24 MP one stored sideways with EXIF orientation 6, and a 12 MP RGBA PNG), th
   transparent palette 50 MP PNG), each in a fresh subprocess, as ratios to the typical
   12 MP JPEG measured the same way in the same run;
 * targets: the goals, each printed as MET or MISSED (the exit code stays 0);
-* upload: upload latency (p50, p90) of the 12 MP JPEG through a real server.
+* upload: upload latency (p50, p90) of the 12 MP JPEG through a real server;
+* api: the images and thumbnails lists, ours against conventional DRF code, in process
+  and over HTTP (:mod:`bench.reads`).
 
 Sections are plain functions taking the shared :class:`Context`; to add one (say,
 "upload latency through the API"), write ``def section_upload_latency(ctx)`` and add it
@@ -46,6 +48,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from bench.api import section_upload_latency
+from bench.reads import section_api_reads
 from images.processing import ImageRejected, Limits, ThumbnailOptions, inspect, render_thumbnails
 from images.processing.encode import PNG_COMPRESS_LEVEL
 from tests.processing import hostile
@@ -522,6 +525,7 @@ SECTIONS: dict[str, Callable[[Context], None]] = {
     "worst": section_worst_case,
     "targets": section_targets,
     "upload": section_upload_latency,
+    "api": section_api_reads,
 }
 
 
