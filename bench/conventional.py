@@ -30,7 +30,17 @@ class ImageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Image
-        fields = ["id", "image", "thumbnails", "width", "height", "format", "size", "created_at"]
+        fields = [
+            "id",
+            "image",
+            "thumbnails",
+            "width",
+            "height",
+            "format",
+            "size",
+            "created_at",
+            "placeholder",
+        ]
 
     def get_image(self, image: Image) -> str | None:
         request = self.context["request"]

@@ -20,7 +20,6 @@ The targets of the read path are printed last, each MET or MISSED.
 from __future__ import annotations
 
 import gc
-import gzip
 import json
 import os
 import statistics
@@ -79,6 +78,7 @@ def _seed(username: str, count: int):
                 format=fmt,
                 size=2_000_000 + n,
                 sha256=secrets.token_hex(32),
+                placeholder="LEHV6nWB2yk8pyo0adR*.7kCMdnj",  # a BlurHash is 28 characters
             )
         )
     Image.objects.bulk_create(images)
@@ -215,7 +215,7 @@ def child(results_path: str, rounds: int) -> None:
     }
     results: dict = {"token": key, "image_id": image_id, "groups": {}}
     print(f"  in process: {rounds} rounds after a warm-up, order rotated each round; medians")
-    print(f"  {'':16} {'':16} {'median':>9} {'min':>9} {'bytes':>9} {'gzipped':>8} {'queries':>8}")
+    print(f"  {'':16} {'':16} {'median':>9} {'min':>9} {'bytes':>9} {'gzip':>8} {'queries':>8}")
     for group, cases in groups.items():
         answers = {case.name: case.call()[1] for case in cases}  # warm-up
         gc.freeze()  # what is alive now stays: each call's gc.collect() sees only its garbage
@@ -236,7 +236,9 @@ def child(results_path: str, rounds: int) -> None:
                     small.prepare = lambda: invalidate_user(few_user.pk)
                 queries_few = _queries(small)
             size = len(answers[case.name].content)
-            gzipped = len(gzip.compress(answers[case.name].content, 6))
+            # What a client that accepts gzip (every browser, curl --compressed) receives.
+            wire = case.client.get(case.path, HTTP_ACCEPT_ENCODING="gzip")
+            gzipped = len(wire.content)
             median = statistics.median(timings[case.name])
             entry[case.name] = {
                 "median": median,
@@ -410,7 +412,8 @@ def targets(results: dict) -> list[tuple[str, str, bool]]:
     conv = images["conventional"]["median"]
     miss = images["ours, miss"]["median"] / conv
     hit = images["ours, hit"]["median"] / conv
-    size = images["ours, miss"]["bytes"]
+    size = images["ours, miss"]["gzipped"]
+    json_size = images["ours, miss"]["bytes"]
     thumb_ratio = thumbs["ours, miss"]["median"] / thumbs["conventional"]["median"]
     thumb_queries = thumbs["ours, miss"]["queries"], thumbs["ours, miss"]["queries_few"]
     http = results.get("http", {})
@@ -422,8 +425,8 @@ def targets(results: dict) -> list[tuple[str, str, bool]]:
         ),
         (f"images list, cache hit <= {TARGET_HIT}x conventional", f"{hit:.3f}x", hit <= TARGET_HIT),
         (
-            f"images list of {IMAGES:,} Enterprise images <= {TARGET_LIST_BYTES // 1000} KB",
-            f"{size / 1000:.0f} KB",
+            f"images list of {IMAGES:,} Enterprise images <= {TARGET_LIST_BYTES // 1000} KB sent",
+            f"{size / 1000:.0f} KB gzip ({json_size / 1000:.0f} KB of JSON)",
             size <= TARGET_LIST_BYTES,
         ),
         (

@@ -16,10 +16,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.tiers import entitlements
+from imageapi.compression import accepts_gzip, gzip_bytes
 from imageapi.outages import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -61,24 +63,32 @@ def cached_answer(request: Request, build: Callable[[], Response]) -> HttpRespon
         return build()
     version, entry = found.get(version_key), found.get(key)
     if entry is not None and version is not None and entry[0] == version:
-        return _bytes_response(entry[1], renderer.media_type, hit=True)
+        return _bytes_response(request, entry[1:], renderer.media_type, hit=True)
 
     response = build()
     if response.status_code != 200:
         return response
     body = renderer.render(response.data, renderer.media_type, {"request": request})
+    bodies = (body, gzip_bytes(body))  # compressed once, served to every hit
     try:
         if version is None:
             cache.add(version_key, secrets.token_hex(4), timeout=None)
             version = cache.get(version_key)
-        cache.set(key, (version, body), timeout=seconds)
+        cache.set(key, (version, *bodies), timeout=seconds)
     except CACHE_ERRORS:
         logger.warning("API cache unavailable; answer not stored", exc_info=True)
-    return _bytes_response(body, renderer.media_type, hit=False)
+    return _bytes_response(request, bodies, renderer.media_type, hit=False)
 
 
-def _bytes_response(body: bytes, content_type: str, *, hit: bool) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
+def _bytes_response(
+    request: Request, bodies: tuple[bytes, bytes], content_type: str, *, hit: bool
+) -> HttpResponse:
+    plain, compressed = bodies
+    gzipped = accepts_gzip(request) and len(compressed) < len(plain)
+    response = HttpResponse(compressed if gzipped else plain, content_type=content_type)
+    patch_vary_headers(response, ["Accept-Encoding"])
+    if gzipped:
+        response["Content-Encoding"] = "gzip"
     if hit:
         response["X-Cache"] = "hit"
     return response

@@ -160,3 +160,34 @@ def test_a_deactivated_user_is_refused_even_with_cached_answers(client_for):
     client.user.save()
 
     assert client.get("/api/user/images/").status_code == 401
+
+
+def test_answers_are_gzipped_for_clients_that_accept_it_hit_or_miss(client_for):
+    import gzip
+    import json
+
+    client = client_for("Premium")
+    for _ in range(3):
+        post_image(client)
+    plain = client.get("/api/user/images/").json()
+
+    miss = client.get("/api/user/images/?limit=10", HTTP_ACCEPT_ENCODING="gzip, br")
+    hit = client.get("/api/user/images/?limit=10", HTTP_ACCEPT_ENCODING="gzip, br")
+
+    assert "X-Cache" not in miss and hit["X-Cache"] == "hit"
+    for response in (miss, hit):
+        assert response["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in response["Vary"]
+        assert json.loads(gzip.decompress(response.content))["results"] == plain
+
+
+def test_uncached_json_is_gzipped_but_media_never_are(uploaded, anonymous, settings):
+    settings.API_CACHE_SECONDS = 0
+    client, image = uploaded("Premium", image_bytes(1200, 900))
+
+    answer = client.get("/api/user/images/", HTTP_ACCEPT_ENCODING="gzip")
+    media = anonymous.get(image["thumbnails"][1]["url"], HTTP_ACCEPT_ENCODING="gzip")
+
+    assert answer["Content-Encoding"] == "gzip"
+    assert media.status_code == 200
+    assert not media.has_header("Content-Encoding")
