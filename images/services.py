@@ -13,10 +13,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 
-from accounts.models import User
+from accounts.models import Tier, User
 from accounts.tiers import entitlements
 from imageapi.outages import STORAGE_ERRORS
-from images import api_cache, links, processing, tasks
+from images import api_cache, links, processing, quotas, tasks
 from images.models import Image, Thumbnail
 from images.thumbnails import EXTENSIONS, ensure_thumbnails
 
@@ -59,6 +59,7 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise UploadRejected(upload_too_large_message(), code="too_large")
+    quotas.check_upload(owner, size=len(data))
     try:
         info = processing.inspect(data, max_pixels=settings.MAX_IMAGE_PIXELS)
     except processing.ImageRejected as exc:
@@ -74,6 +75,7 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
         raise StorageUnavailable("The image store is unavailable; try again shortly.") from exc
     try:
         with transaction.atomic():
+            quotas.claim_upload(owner, size=len(data), pixels=info.width * info.height)
             image = Image.objects.create(
                 owner=owner,
                 key=key,
@@ -131,6 +133,18 @@ def generate_missing_thumbnails(image_id: int) -> None:
     if image is None:
         return  # deleted since the work was queued
     ensure_thumbnails(image, entitlements(image.owner).heights)
+
+
+def backfill_for_users(user_ids: Iterable[int]) -> None:
+    """Make the missing thumbnails of these users' images (in the background when a
+    worker runs), e.g. after their tier changed."""
+    tasks.schedule_backfill(list(user_ids))
+
+
+def backfill_for_tier(tier: Tier) -> None:
+    """Make the missing thumbnails of every image whose owner is on this tier."""
+    owners = tier.users.filter(images__isnull=False).distinct().values_list("pk", flat=True)
+    backfill_for_users(owners)
 
 
 def images_missing_thumbnails(user_ids: Iterable[int] | None = None) -> Iterator[int]:

@@ -1,7 +1,11 @@
 """The test suite's settings: production settings with fast hashing and plain static files."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from imageapi.settings import *  # noqa: F403
-from imageapi.settings import STORAGES
+from imageapi.settings import DATABASES, STORAGES
 
 # The suite creates many users; production keeps Django's default hasher.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -10,3 +14,11 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# A file, not SQLite's shared-cache memory database: that one answers "table is locked"
+# at once instead of waiting, so tests of concurrent writers (quotas) could not run on
+# it. A file in WAL mode behaves as the embedded deployment does.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"imageapi-test-{os.getpid()}.sqlite3")
+    }
