@@ -124,3 +124,35 @@ def _bytes(n: int) -> str:
         if n >= scale:
             return f"{n / scale:.4g} {unit} ({n:,} bytes)"
     return f"{n:,} bytes"
+
+
+def account_summary(user: User) -> dict:
+    """What ``GET /api/user/me/`` shows: the tier, what it includes, limits and usage."""
+    tier = user.tier
+    used = usage(user)
+    expiring = None
+    if tier.expiring_links:
+        expiring = {
+            "min_seconds": settings.EXPIRING_LINK_MIN_SECONDS,
+            "max_seconds": settings.EXPIRING_LINK_MAX_SECONDS,
+        }
+    return {
+        "username": user.get_username(),
+        "tier": tier.name,
+        "includes": {
+            "thumbnail_heights": sorted(tier.thumbnail_heights),
+            "original_link": tier.original_link,
+            "expiring_links": expiring,
+        },
+        "limits": {
+            "images": {"limit": tier.max_images, "used": used.images},
+            "bytes": {"limit": tier.max_bytes, "used": used.bytes},
+            "uploads_per_hour": {
+                "limit": tier.uploads_per_hour,
+                "used": used.uploads_in_window,
+                "window_seconds": int(WINDOW.total_seconds()),
+                "frees_in": used.window_frees_in,
+            },
+            "max_megapixels": max_pixels(tier) / 1_000_000,
+        },
+    }
