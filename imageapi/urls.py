@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from imageapi.health import LivenessView, ReadinessView
+from images.cors import public_to_every_origin
 from images.delivery import serve
 
 urlpatterns = [
@@ -19,7 +20,7 @@ urlpatterns = [
         name="redoc",
     ),
     path("api-auth/", include("rest_framework.urls")),
-    path("media/<str:token>", serve, name="media"),
+    path("media/<str:token>", public_to_every_origin(serve), name="media"),
     path("healthz", LivenessView.as_view(), name="healthz"),
     path("readyz", ReadinessView.as_view(), name="readyz"),
 ]
