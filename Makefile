@@ -12,7 +12,7 @@ PORT ?= 8000
 WEB_CONCURRENCY ?= 1
 WEB_THREADS ?= 4
 
-.PHONY: install run worker test test-postgres test-services lint format bench lock clean
+.PHONY: install run worker test test-postgres test-services test-browser lint format bench lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,10 +33,10 @@ worker: $(STAMP) ## Run a Celery worker with the same environment as `make run`
 	$(BIN)/celery -A imageapi worker --loglevel INFO --concurrency $${WORKER_CONCURRENCY:-2}
 
 test: $(STAMP) ## The suite (SQLite, or the database DATABASE_URL names); no extra servers
-	$(BIN)/pytest -m "not services"
+	$(BIN)/pytest -m "not services and not browser"
 
 test-postgres: $(STAMP) ## The suite on a throwaway PostgreSQL database
-	scripts/with-postgres $(BIN)/pytest -m "not services"
+	scripts/with-postgres $(BIN)/pytest -m "not services and not browser"
 
 # The API suite with STORAGE=s3 and the Redis cache (work in-process: those tests look
 # at thumbnails right after an upload), then tests/services/ with the broker set and a
@@ -44,9 +44,19 @@ test-postgres: $(STAMP) ## The suite on a throwaway PostgreSQL database
 # server (moto) and a Redis server on free loopback ports and stops them afterwards.
 test-services: $(STAMP) ## The suite on PostgreSQL, Redis and S3, then the scale-out tests (real worker, nginx)
 	scripts/with-postgres scripts/with-services bash -c '\
-		env -u CELERY_BROKER_URL $(BIN)/pytest -m "not services" --ignore=tests/processing; \
+		env -u CELERY_BROKER_URL $(BIN)/pytest -m "not services and not browser" --ignore=tests/processing; \
 		suite=$$?; $(BIN)/pytest -m services; services=$$?; \
 		exit $$(( suite ? suite : services ))'
+
+$(VENV)/.browser-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,browser]"
+	@touch $@
+
+# Playwright drives the system's Chromium (CHROMIUM, default /usr/bin/chromium; on
+# Debian: apt-get install chromium); it downloads no browser. Screenshots of every flow
+# go to artifacts/browser/.
+test-browser: $(VENV)/.browser-installed ## Browser flows in Chromium against a real server (docs, admin, CORS)
+	$(BIN)/pytest -m browser tests/browser
 
 $(VENV)/.bench-installed: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,bench]"

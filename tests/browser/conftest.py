@@ -25,10 +25,6 @@ import pytest
 
 from tests.conftest import free_port
 
-playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="needs the browser extra: run `make test-browser`"
-)
-
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -219,6 +215,9 @@ def _ok(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
+    playwright_api = pytest.importorskip(
+        "playwright.sync_api", reason="needs the browser extra: run `make test-browser`"
+    )
     with playwright_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
