@@ -226,12 +226,14 @@ def browser() -> Iterator[object]:
 
 @dataclass
 class Visit:
-    """A browser context with what it did: every request URL and console error."""
+    """A browser context with what it did: every request URL, every answer of 400 or
+    more, and every console error."""
 
     context: object
     page: object
     requests: list[str]
     console_errors: list[str]
+    failed: list[tuple[int, str]]
     name: str
 
     def screenshot(self, suffix: str = "") -> Path:
@@ -247,11 +249,13 @@ def visit(browser, request) -> Iterator[Visit]:
     context.set_default_timeout(TIMEOUT_MS)
     requests: list[str] = []
     errors: list[str] = []
+    failed: list[tuple[int, str]] = []
     context.on("request", lambda r: requests.append(r.url))
+    context.on("response", lambda r: failed.append((r.status, r.url)) if r.status >= 400 else None)
     page = context.new_page()
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     name = request.node.name.removeprefix("test_")
-    visit = Visit(context, page, requests, errors, name)
+    visit = Visit(context, page, requests, errors, failed, name)
     try:
         yield visit
     finally:

@@ -36,6 +36,7 @@ def test_browsable_api_log_in_upload_form_and_thumbnail_opens(app: App, visit: V
     size = page.eval_on_selector("img", "i => [i.naturalWidth, i.naturalHeight]")
     assert size == [300, 200]  # the 200 px thumbnail of a 900x600 photo
     assert loaded_image_size(page, body["thumbnails"][1]["url"]) == (600, 400)
+    assert visit.failed == []  # pages without an icon link get /favicon.ico
 
 
 def test_admin_new_tier_heights_reach_a_users_thumbnails(app: App, visit: Visit):
@@ -72,3 +73,4 @@ def test_admin_new_tier_heights_reach_a_users_thumbnails(app: App, visit: Visit)
     page.wait_for_function("[...document.images].every(i => i.complete && i.naturalHeight > 0)")
     heights = page.eval_on_selector_all("img", "els => els.map(i => i.naturalHeight)")
     assert heights == [150, 300]
+    assert visit.failed == []

@@ -65,6 +65,7 @@ def test_token_sign_in_upload_list_and_expiring_link(app: App, visit: Visit, jpe
     visit.screenshot("-docs")
 
     assert loaded_image_size(page, body["url"]) == (900, 600)
+    assert visit.failed == [] and visit.console_errors == []  # no favicon 404 either
 
 
 def test_jwt_cookie_sign_in_then_upload_with_csrf(app: App, visit: Visit, jpeg):
@@ -85,3 +86,4 @@ def test_jwt_cookie_sign_in_then_upload_with_csrf(app: App, visit: Visit, jpeg):
     assert image["image"] and len(image["thumbnails"]) == 2
     assert sent and sent[-1].get("x-csrftoken")
     assert "authorization" not in sent[-1]  # the cookie alone signed the request in
+    assert visit.failed == [] and visit.console_errors == []
