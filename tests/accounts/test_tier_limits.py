@@ -65,6 +65,11 @@ class TestTierCommand:
             ["--max-images", "-3"],
             ["--max-bytes", "lots"],
             ["--max-megapixels", "1000"],  # over MAX_IMAGE_PIXELS
+            ["--max-megapixels", "0.001"],
+            ["--max-megapixels", "nan"],
+            ["--max-megapixels", "-Infinity"],
+            ["--max-images", "99999999999999999999999"],  # past any database integer
+            ["--max-bytes", "1e9"],
         ],
     )
     def test_bad_values_are_clear_errors_and_change_nothing(self, db, argv):
@@ -127,3 +132,24 @@ def test_admin_refuses_megapixels_over_the_server_limit(admin_client, settings):
     assert response.status_code == 200
     assert b"server-wide limit of 10" in response.content
     assert not Tier.objects.filter(name="Huge").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("max_images", "0"),
+        ("max_images", "99999999999999999999999"),
+        ("max_bytes", "-1"),
+        ("uploads_per_hour", "lots"),
+        ("max_megapixels", "NaN"),
+        ("max_megapixels", "123456789"),
+    ],
+)
+def test_admin_redisplays_bad_limits_with_an_error(admin_client, field, value):
+    response = admin_client.post(
+        "/admin/accounts/tier/add/", {"name": "Odd", "thumbnail_heights": "100", field: value}
+    )
+
+    assert response.status_code == 200
+    assert b"errornote" in response.content
+    assert not Tier.objects.filter(name="Odd").exists()

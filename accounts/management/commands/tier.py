@@ -18,6 +18,8 @@ def _limit(parse):
             return None
         try:
             value = parse(text)
+            if isinstance(value, Decimal) and not value.is_finite():
+                raise ValueError(text)
         except (ValueError, InvalidOperation):
             raise argparse.ArgumentTypeError(f"{text!r} is not a number or 'none'") from None
         if value <= 0:
