@@ -17,7 +17,7 @@ PIP := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar o
 # end of the log if pip fails.
 PIP_SHOW := 2>&1 | tee $(VENV)/pip.log | sed -un 's/^Collecting \([^ ;]*\).*/  - \1/p'
 
-.PHONY: install run worker test test-readme test-postgres test-services lint format bench lock clean
+.PHONY: install run worker test test-readme test-postgres test-services test-browser lint format bench lock clean
 
 # `make run` needs only the runtime dependencies; the test tools come with `make test`.
 $(RUNTIME): pyproject.toml constraints.txt
@@ -49,7 +49,7 @@ worker: $(RUNTIME) ## Run a Celery worker with the same environment as `make run
 	$(BIN)/celery -A imageapi worker --loglevel INFO --concurrency $${WORKER_CONCURRENCY:-2}
 
 test: $(TESTING) ## The suite (SQLite, or the database DATABASE_URL names); no extra servers
-	$(BIN)/pytest -m "not services and not readme"
+	$(BIN)/pytest -m "not services and not readme and not browser"
 
 # Runs the README's `sh tested` blocks against a live `make run` on a free port, with
 # its own DATA_DIR; see tests/readme/.
@@ -57,7 +57,7 @@ test-readme: $(TESTING) ## The README's examples, run against a live server
 	$(BIN)/pytest -m readme
 
 test-postgres: $(TESTING) ## The suite on a throwaway PostgreSQL database
-	scripts/with-postgres $(BIN)/pytest -m "not services and not readme"
+	scripts/with-postgres $(BIN)/pytest -m "not services and not readme and not browser"
 
 # The API suite with STORAGE=s3 and the Redis cache (work in-process: those tests look
 # at thumbnails right after an upload), then tests/services/ with the broker set and a
@@ -65,9 +65,19 @@ test-postgres: $(TESTING) ## The suite on a throwaway PostgreSQL database
 # server (moto) and a Redis server on free loopback ports and stops them afterwards.
 test-services: $(TESTING) ## The suite on PostgreSQL, Redis and S3, then the scale-out tests (real worker, nginx)
 	scripts/with-postgres scripts/with-services bash -c '\
-		env -u CELERY_BROKER_URL $(BIN)/pytest -m "not services and not readme" --ignore=tests/processing; \
+		env -u CELERY_BROKER_URL $(BIN)/pytest -m "not services and not readme and not browser" --ignore=tests/processing; \
 		suite=$$?; $(BIN)/pytest -m services; services=$$?; \
 		exit $$(( suite ? suite : services ))'
+
+$(VENV)/.browser-installed: $(TESTING)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,browser]"
+	@touch $@
+
+# Playwright drives the system's Chromium (CHROMIUM, default /usr/bin/chromium; on
+# Debian: apt-get install chromium); it downloads no browser. Screenshots of every flow
+# go to artifacts/browser/.
+test-browser: $(VENV)/.browser-installed ## Browser flows in Chromium against a real server (docs, admin, CORS)
+	$(BIN)/pytest -m browser tests/browser
 
 $(VENV)/.bench-installed: $(TESTING)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,bench]"

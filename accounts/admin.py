@@ -13,8 +13,25 @@ admin.site.index_title = "Users, tiers and images"
 @admin.register(Tier)
 class TierAdmin(admin.ModelAdmin):
     form = TierForm
-    list_display = ["name", "heights", "original_link", "expiring_links", "user_count"]
+    list_display = [
+        "name",
+        "heights",
+        "original_link",
+        "expiring_links",
+        "max_images",
+        "max_bytes",
+        "uploads_per_hour",
+        "max_megapixels",
+        "user_count",
+    ]
     search_fields = ["name"]
+    fieldsets = (
+        (None, {"fields": ("name", "thumbnail_heights", "original_link", "expiring_links")}),
+        (
+            "Limits (empty means unlimited)",
+            {"fields": ("max_images", "max_bytes", "uploads_per_hour", "max_megapixels")},
+        ),
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(user_count=Count("users"))

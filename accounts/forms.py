@@ -33,4 +33,13 @@ class TierForm(forms.ModelForm):
 
     class Meta:
         model = Tier
-        fields = ["name", "thumbnail_heights", "original_link", "expiring_links"]
+        fields = [
+            "name",
+            "thumbnail_heights",
+            "original_link",
+            "expiring_links",
+            "max_images",
+            "max_bytes",
+            "uploads_per_hour",
+            "max_megapixels",
+        ]

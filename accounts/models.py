@@ -1,11 +1,17 @@
+from decimal import Decimal
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 
-from accounts.tiers import DEFAULT_TIER, normalize_heights, validate_heights
+from accounts.tiers import BUILTIN_TIERS, DEFAULT_TIER, normalize_heights, validate_heights
 
 
 class Tier(models.Model):
-    """What an account gets: thumbnail heights, the original link, expiring links."""
+    """What an account gets (thumbnail heights, the original link, expiring links) and
+    how much it may store and upload (each limit empty = unlimited)."""
 
     name = models.CharField(max_length=64, unique=True)
     thumbnail_heights = models.JSONField(
@@ -21,6 +27,37 @@ class Tier(models.Model):
         default=False, help_text="Users can create links to the original that expire."
     )
 
+    max_images = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Images a user may keep stored. Empty: unlimited.",
+    )
+    max_bytes = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        verbose_name="max bytes",
+        help_text="Total bytes of originals a user may keep stored. Empty: unlimited.",
+    )
+    uploads_per_hour = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Uploads a user may make in any 60 minutes. Empty: unlimited.",
+    )
+    max_megapixels = models.DecimalField(
+        null=True,
+        blank=True,
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=(
+            "Largest upload in megapixels, below the server-wide MAX_IMAGE_PIXELS. "
+            "Empty: the server-wide limit."
+        ),
+    )
+
     class Meta:
         ordering = ["name"]
 
@@ -31,10 +68,24 @@ class Tier(models.Model):
         self.thumbnail_heights = normalize_heights(self.thumbnail_heights)
         super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        super().clean()
+        ceiling = Decimal(settings.MAX_IMAGE_PIXELS) / 1_000_000
+        if self.max_megapixels is not None and self.max_megapixels > ceiling:
+            raise ValidationError(
+                {
+                    "max_megapixels": f"{self.max_megapixels} megapixels is over the "
+                    f"server-wide limit of {ceiling:g} (MAX_IMAGE_PIXELS); leave it empty "
+                    "to use that limit."
+                }
+            )
+
 
 def default_tier() -> Tier:
     """The tier a user gets when none is chosen (recreated if an admin removed it)."""
-    tier, _ = Tier.objects.get_or_create(name=DEFAULT_TIER, defaults={"thumbnail_heights": [200]})
+    spec = next(spec for spec in BUILTIN_TIERS if spec["name"] == DEFAULT_TIER)
+    defaults = {key: value for key, value in spec.items() if key != "name"}
+    tier, _ = Tier.objects.get_or_create(name=DEFAULT_TIER, defaults=defaults)
     return tier
 
 
@@ -55,6 +106,22 @@ class User(AbstractUser):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "tier"}
         super().save(*args, **kwargs)
+
+
+class UploadRecord(models.Model):
+    """One accepted upload, kept for an hour: the log ``uploads_per_hour`` counts.
+
+    A log rather than a count of images, so deleting images does not give uploads back.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="upload_records")
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "at"], name="upload_record_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class RevokedAccessToken(models.Model):

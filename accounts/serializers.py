@@ -35,3 +35,45 @@ class TokenSerializer(serializers.Serializer):
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class ExpiringRangeSerializer(serializers.Serializer):
+    min_seconds = serializers.IntegerField()
+    max_seconds = serializers.IntegerField()
+
+
+class IncludesSerializer(serializers.Serializer):
+    thumbnail_heights = serializers.ListField(child=serializers.IntegerField())
+    original_link = serializers.BooleanField()
+    expiring_links = ExpiringRangeSerializer(
+        allow_null=True, help_text="The `time` range expiring links accept; null: none."
+    )
+
+
+class QuotaSerializer(serializers.Serializer):
+    limit = serializers.IntegerField(allow_null=True, help_text="Null: unlimited.")
+    used = serializers.IntegerField()
+
+
+class RateSerializer(QuotaSerializer):
+    window_seconds = serializers.IntegerField()
+    frees_in = serializers.IntegerField(
+        allow_null=True,
+        help_text="Seconds until the oldest upload in the window stops counting.",
+    )
+
+
+class LimitsSerializer(serializers.Serializer):
+    images = QuotaSerializer(help_text="Images stored.")
+    bytes = QuotaSerializer(help_text="Bytes of originals stored.")
+    uploads_per_hour = RateSerializer(help_text="Uploads in the last 60 minutes.")
+    max_megapixels = serializers.FloatField(
+        help_text="Largest upload: the tier's limit, or the server-wide one."
+    )
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    tier = serializers.CharField(help_text="Tier name.")
+    includes = IncludesSerializer()
+    limits = LimitsSerializer()

@@ -99,3 +99,22 @@ def ensure_superuser(
     generated = None if password else secrets.token_urlsafe(18)
     users.create_superuser(username=username, email=email or "", password=password or generated)
     return SuperuserResult(username, created=True, generated_password=generated)
+
+
+@transaction.atomic
+def create_or_update_tier(name: str, **fields: object) -> tuple[Tier, bool, set[int]]:
+    """Create the tier, or change the given fields of the one so named (any case).
+
+    ``fields`` are Tier fields; a limit given as ``None`` becomes unlimited. Returns the
+    tier, whether it was created, and the thumbnail heights it gained.
+    """
+    tier = Tier.objects.select_for_update().filter(name__iexact=name).first()
+    created = tier is None
+    if created:
+        tier = Tier(name=name)
+    before = set() if created else set(tier.thumbnail_heights)
+    for field, value in fields.items():
+        setattr(tier, field, value)
+    tier.full_clean()
+    tier.save()
+    return tier, created, set(tier.thumbnail_heights) - before

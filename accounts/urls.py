@@ -7,4 +7,5 @@ urlpatterns = [
     path("jwt-refresh/", views.JWTRefreshView.as_view(), name="jwt-refresh"),
     path("jwt-logout/", views.JWTLogoutView.as_view(), name="jwt-logout"),
     path("token/", views.TokenView.as_view(), name="token"),
+    path("me/", views.MeView.as_view(), name="me"),
 ]

@@ -1,4 +1,4 @@
-"""Sign-in endpoints: JWT in HttpOnly cookies and DRF tokens."""
+"""Account endpoints: sign-in with JWT cookies and DRF tokens, and the account summary."""
 
 import contextlib
 
@@ -24,11 +24,13 @@ from accounts.serializers import (
     CredentialsSerializer,
     DetailSerializer,
     LoginFailedSerializer,
+    MeSerializer,
     SuccessSerializer,
     TokenSerializer,
 )
 from accounts.services import revoke_access_token
 from accounts.throttles import LOGIN_THROTTLES
+from images.quotas import account_summary
 
 CREDENTIALS_EXAMPLE = OpenApiExample(
     "Credentials", value={"username": "alice", "password": "correct horse battery"}
@@ -184,3 +186,39 @@ class TokenView(_CredentialsView):
             return Response({"detail": exc.detail}, status=status.HTTP_401_UNAUTHORIZED)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+
+class MeView(APIView):
+    @extend_schema(
+        tags=["auth"],
+        summary="Your account: tier, what it includes, limits and usage",
+        responses={200: MeSerializer, 401: DetailSerializer},
+        examples=[
+            OpenApiExample(
+                "Basic user",
+                response_only=True,
+                value={
+                    "username": "alice",
+                    "tier": "Basic",
+                    "includes": {
+                        "thumbnail_heights": [200],
+                        "original_link": False,
+                        "expiring_links": None,
+                    },
+                    "limits": {
+                        "images": {"limit": 1000, "used": 12},
+                        "bytes": {"limit": 2147483648, "used": 30408704},
+                        "uploads_per_hour": {
+                            "limit": 100,
+                            "used": 3,
+                            "window_seconds": 3600,
+                            "frees_in": 2712,
+                        },
+                        "max_megapixels": 25.0,
+                    },
+                },
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(account_summary(request.user)).data)

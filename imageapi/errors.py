@@ -97,10 +97,41 @@ class _Retryable(ServiceError):
 
 
 class RateLimited(_Retryable):
-    """Too many requests for a limit; retry after the given seconds (429)."""
+    """Too many requests for a limit; retry after the given seconds (429).
+
+    Given the limit, it also sends the IETF draft's ``RateLimit-Limit``,
+    ``RateLimit-Remaining``, ``RateLimit-Reset`` (seconds) and ``RateLimit-Policy``
+    (``<limit>;w=<window seconds>``) fields (draft-ietf-httpapi-ratelimit-headers-05).
+    """
 
     status = 429
     default_code = "throttled"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int | None = None,
+        remaining: int = 0,
+        window: int | None = None,
+        **kwargs,
+    ):
+        super().__init__(message, **kwargs)
+        self.limit, self.remaining, self.window = limit, remaining, window
+
+    def headers(self) -> dict[str, str]:
+        headers = super().headers()
+        if self.limit is not None:
+            headers.update(
+                {
+                    "RateLimit-Limit": str(self.limit),
+                    "RateLimit-Remaining": str(max(0, self.remaining)),
+                    "RateLimit-Reset": str(self.retry_after),
+                }
+            )
+            if self.window is not None:
+                headers["RateLimit-Policy"] = f"{self.limit};w={self.window}"
+        return headers
 
 
 class Unavailable(_Retryable):

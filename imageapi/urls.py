@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from imageapi.docs import RedocView, SwaggerView
 from imageapi.health import LivenessView, ReadinessView
+from images.cors import public_to_every_origin
 from images.delivery.views import serve
 
 urlpatterns = [
@@ -12,14 +14,10 @@ urlpatterns = [
     path("api/user/", include("accounts.urls")),
     path("api/user/", include("images.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path(
-        "api/redoc/",
-        SpectacularRedocView.as_view(url_name="schema", template_name="docs/redoc.html"),
-        name="redoc",
-    ),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("api-auth/", include("rest_framework.urls")),
-    path("media/<str:token>", serve, name="media"),
+    path("media/<str:token>", public_to_every_origin(serve), name="media"),
     path("healthz", LivenessView.as_view(), name="healthz"),
     path("readyz", ReadinessView.as_view(), name="readyz"),
 ]

@@ -17,9 +17,9 @@ from django.db import transaction
 from accounts.models import Tier, User
 from accounts.tiers import entitlements
 from imageapi.errors import Conflict, NotFound, Rejected, TooLarge
-from images import links, processing, selectors, storage, tasks
+from images import links, processing, quotas, selectors, storage, tasks, thumbnails
 from images.models import Image, Thumbnail
-from images.thumbnails import ensure_thumbnails, processing_limits
+from images.thumbnails import ensure_thumbnails
 
 logger = logging.getLogger(__name__)
 
@@ -44,36 +44,50 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise upload_too_large()
+    quotas.check_upload(owner, size=len(data))
     heights = entitlements(owner).heights
     try:
         # The decode that makes the thumbnails: accepted means renderable.
-        decoded = processing.decode(data, heights, limits=processing_limits())
+        decoded = processing.decode(data, heights, limits=thumbnails.processing_limits())
     except processing.ImageRejected as exc:
         raise Rejected(str(exc), code=exc.code, field="image") from exc
     info = decoded.info
 
     key = secrets.token_hex(16)
 
+    # In the request (no workers): rendered now, stored once the image row exists, so
+    # the row carries its placeholder from the start.
+    rendered = []
+    if heights and not tasks.in_background():
+        try:
+            rendered = thumbnails.render(decoded, heights)
+        except Exception:
+            logger.exception("thumbnails for an upload failed; they will be made on demand")
+
     def record(names: list[str]) -> Image:
-        return Image.objects.create(
-            owner=owner,
-            key=key,
-            file=names[0],
-            width=info.width,
-            height=info.height,
-            format=info.format,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-        )
+        with transaction.atomic():
+            # Under the owner's lock: two uploads racing for the last slot take turns.
+            quotas.claim_upload(owner, size=len(data), pixels=info.width * info.height)
+            return Image.objects.create(
+                owner=owner,
+                key=key,
+                file=names[0],
+                width=info.width,
+                height=info.height,
+                format=info.format,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                placeholder=thumbnails.placeholder_of(rendered),
+            )
 
     name = f"originals/{key[:2]}/{key}.{processing.EXTENSIONS[info.format]}"
     image = storage.save_then_record({name: data}, record)
 
     if tasks.in_background():
         tasks.schedule_thumbnails(image.pk)
-    elif heights:
+    elif rendered:
         try:
-            ensure_thumbnails(image, heights, original=decoded, fresh=True)
+            thumbnails.store_rendered(image, image.format, rendered)
         except Exception:
             logger.exception("thumbnails for image %s failed; they will be made on demand", key)
     return image

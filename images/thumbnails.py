@@ -33,59 +33,72 @@ def processing_limits() -> processing.Limits:
     )
 
 
+def render(
+    source: bytes | processing.Decoded, heights: Iterable[int], output: str | None = None
+) -> list[processing.Thumbnail]:
+    """Thumbnails of the original, encoded with the product's settings (no storage)."""
+    return processing.render_thumbnails(
+        source,
+        heights,
+        options=thumbnail_options(),
+        limits=processing_limits(),
+        output_format=output,
+    )
+
+
+def placeholder_of(rendered: list[processing.Thumbnail]) -> str:
+    """The BlurHash of the smallest thumbnail ("" when there is none to make it from)."""
+    if not rendered:
+        return ""
+    try:
+        return processing.placeholder(min(rendered, key=lambda t: t.height).content)
+    except processing.DECODE_ERRORS:
+        logger.warning("no placeholder could be made", exc_info=True)
+        return ""
+
+
 def ensure_thumbnails(
     image: Image,
     heights: Iterable[int],
     *,
     fmt: str | None = None,
     original: bytes | processing.Decoded | None = None,
-    fresh: bool = False,
 ) -> dict[int, Thumbnail]:
     """Make sure the image has a thumbnail for each height in ``fmt``; return them by height.
 
-    Only missing ones are rendered, all from one decode of the original (``fresh``: the
-    image was just stored and has none yet). Safe to run concurrently: when two workers
-    race, the loser's files are removed and the winner's rows are returned. When the
-    image is deleted meanwhile, :class:`NotFound` is raised and no file is left behind.
+    Only missing ones are rendered, all from one decode of the original. Safe to run
+    concurrently: when two workers race, the loser's files are removed and the winner's
+    rows are returned. When the image is deleted meanwhile, :class:`NotFound` is raised
+    and no file is left behind.
     """
     fmt = fmt or image.format
     wanted = sorted(set(heights))
-    existing = {}
-    if not fresh:
-        rows = Thumbnail.objects.filter(image=image, format=fmt, height__in=wanted)
-        existing = {t.height: t for t in rows}
+    rows = Thumbnail.objects.filter(image=image, format=fmt, height__in=wanted)
+    existing = {t.height: t for t in rows}
     missing = [h for h in wanted if h not in existing]
     if not missing:
         return existing
     if original is None:
         original = storage.read(image.file.name)
     output = None if fmt == image.format else fmt
-    rendered = processing.render_thumbnails(
-        original,
-        missing,
-        options=thumbnail_options(),
-        limits=processing_limits(),
-        output_format=output,
-    )
+    rendered = render(original, missing, output)
     if output is None and not image.placeholder:
-        _set_placeholder(image, min(rendered, key=lambda t: t.height).content)
-    try:
-        existing.update(_store(image, fmt, rendered))
-    except IntegrityError:
-        # Another worker stored some of them first: keep theirs, store the rest alone.
-        for thumb in rendered:
-            existing[thumb.requested_height] = _store_one(image, fmt, thumb)
+        # Before the rows that show it, so no answer lists the thumbnails without it.
+        image.placeholder = placeholder_of(rendered)
+        Image.objects.filter(pk=image.pk).update(placeholder=image.placeholder)
+    existing.update(store_rendered(image, fmt, rendered))
     return existing
 
 
-def _set_placeholder(image: Image, smallest: bytes) -> None:
-    """Computed once, from the smallest canonical thumbnail, before the rows that show it."""
+def store_rendered(
+    image: Image, fmt: str, rendered: list[processing.Thumbnail]
+) -> dict[int, Thumbnail]:
+    """Store rendered thumbnails of ``image`` (files, then rows); return them by height."""
     try:
-        image.placeholder = processing.placeholder(smallest)
-    except processing.DECODE_ERRORS:
-        logger.warning("image %s: no placeholder", image.key, exc_info=True)
-        return
-    Image.objects.filter(pk=image.pk).update(placeholder=image.placeholder)
+        return _store(image, fmt, rendered)
+    except IntegrityError:
+        # Another worker stored some of them first: keep theirs, store the rest alone.
+        return {t.requested_height: _store_one(image, fmt, t) for t in rendered}
 
 
 def _store_one(image: Image, fmt: str, thumb: processing.Thumbnail) -> Thumbnail:

@@ -3,7 +3,7 @@
 Every variable is optional: the defaults give the embedded mode (SQLite, local-memory
 cache, media on local disk, work done in the request), all kept under ``DATA_DIR``.
 
-``environment`` (where values come from), ``core`` (Django itself), ``database``,
+``environment`` (where values come from), ``core`` (Django itself), ``cors``, ``database``,
 ``cache``, ``storage``, ``images`` (limits, thumbnails, delivery), ``tasks`` (Celery),
 ``auth`` (passwords, cookies, JWT) and ``api`` (DRF, OpenAPI). ``test`` is the suite's.
 """
@@ -12,6 +12,7 @@ from imageapi.settings.api import *  # noqa: F403
 from imageapi.settings.auth import *  # noqa: F403
 from imageapi.settings.cache import *  # noqa: F403
 from imageapi.settings.core import *  # noqa: F403
+from imageapi.settings.cors import *  # noqa: F403
 from imageapi.settings.database import *  # noqa: F403
 from imageapi.settings.environment import *  # noqa: F403
 from imageapi.settings.images import *  # noqa: F403

@@ -6,6 +6,9 @@ from imageapi.settings.environment import BASE_DIR, DATA_DIR, env
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [BASE_DIR / "imageapi" / "static"]
+# Files browsers ask for at the site root (favicon.ico), served by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "imageapi" / "root"
 MEDIA_ROOT = DATA_DIR / "media"
 # There is no public media URL: files are only reachable through signed links.
 MEDIA_URL = None

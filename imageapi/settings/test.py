@@ -5,10 +5,14 @@ environment (say, ``DATABASE_URL`` from scripts/with-postgres) changes what the 
 runs against.
 """
 
+import os
+import tempfile
+from pathlib import Path
+
 from django.core.management.utils import get_random_secret_key
 
 from imageapi.settings import *  # noqa: F403
-from imageapi.settings import STORAGES
+from imageapi.settings import DATABASES, STORAGES
 
 # A key of the run's own: the suite neither reads nor writes a data dir's key.
 SECRET_KEY = get_random_secret_key()
@@ -19,3 +23,11 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# A file, not SQLite's shared-cache memory database: that one answers "table is locked"
+# at once instead of waiting, so tests of concurrent writers (quotas) could not run on
+# it. A file in WAL mode behaves as the embedded deployment does.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"imageapi-test-{os.getpid()}.sqlite3")
+    }

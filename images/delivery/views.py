@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 
-from imageapi.errors import MethodNotAllowed, json_error
+from imageapi.errors import MethodNotAllowed, ServiceError, json_error
 from images.delivery import grants, transfer
 
 
@@ -12,7 +12,12 @@ from images.delivery import grants, transfer
 def serve(request: HttpRequest, token: str) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return json_error(MethodNotAllowed(request.method, allowed=("GET", "HEAD")))
-    media = grants.resolve(token, request.headers.get("Accept"))
+    try:
+        media = grants.resolve(token, request.headers.get("Accept"))
+    except ServiceError as error:
+        # Answered here rather than by the error middleware, so that the decorators
+        # around this view (CORS) see the answer too.
+        return json_error(error)
     return _respond(request, media)
 
 

@@ -89,3 +89,100 @@ def test_schema_generates_without_warnings_and_validates(db, tmp_path):
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yaml"))
+
+
+PROTECTED_ERRORS = {"401", "403", "404", "413", "429"}
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield path, method, operation
+
+
+def test_every_protected_operation_documents_the_errors_it_can_answer(schema):
+    protected = [
+        (path, method, op)
+        for path, method, op in operations(schema)
+        if {} not in op.get("security", [{}])
+    ]
+
+    assert len(protected) >= 9
+    for path, method, op in protected:
+        assert set(op["responses"]) >= PROTECTED_ERRORS, (path, method)
+        assert "Retry-After" in op["responses"]["429"]["headers"]
+    upload_429 = schema["paths"]["/api/user/images/"]["post"]["responses"]["429"]
+    assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(
+        upload_429["headers"]
+    )
+
+
+def test_path_ids_are_integers_everywhere(schema):
+    ids = [
+        parameter["schema"]
+        for _, _, op in operations(schema)
+        for parameter in op.get("parameters", [])
+        if parameter["in"] == "path"
+    ]
+
+    assert len(ids) >= 5
+    assert all(s == {"type": "integer", "minimum": 1} for s in ids), ids
+
+
+@pytest.mark.parametrize("path", ["/api/user/images/", "/api/user/thumbnails/"])
+def test_list_examples_show_an_item_in_each_shape(schema, path):
+    examples = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"][
+        "examples"
+    ]
+
+    assert len(examples["List"]["value"]) == 1 and examples["List"]["value"][0]
+    page = examples["Page"]["value"]
+    assert set(page) == {"count", "next", "previous", "results"}
+    assert page["results"] == examples["List"]["value"]
+
+
+def test_the_image_list_example_is_the_images_own_example(schema):
+    listing = schema["paths"]["/api/user/images/"]["get"]["responses"]["200"]
+    detail = schema["paths"]["/api/user/images/{id}/"]["get"]["responses"]["200"]
+    item = listing["content"]["application/json"]["examples"]["List"]["value"][0]
+    own = next(iter(detail["content"]["application/json"]["examples"].values()))["value"]
+
+    assert item == own
+
+
+def test_the_token_field_says_what_to_type(schema):
+    description = schema["components"]["securitySchemes"]["tokenAuth"]["description"]
+
+    assert "Token <key>" in description
+
+
+def test_me_is_documented(schema):
+    me = schema["paths"]["/api/user/me/"]["get"]["responses"]["200"]
+    assert me["content"]["application/json"]["schema"]["$ref"].endswith("/Me")
+
+
+def test_swagger_ui_hides_the_cookie_schemes_it_cannot_use(db):
+    response = APIClient().get("/api/docs/")
+    html = response.content.decode()
+
+    assert 'scheme.get("in") !== "cookie"' in html
+    assert '"validatorUrl": null' in html
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_redoc_page_forbids_other_hosts_and_has_a_favicon(db):
+    response = APIClient().get("/api/redoc/")
+
+    policy = response["Content-Security-Policy"]
+    assert "img-src 'self' data: blob:" in policy and "default-src 'self'" in policy
+    assert 'rel="icon"' in response.content.decode()
+
+
+def test_the_favicon_is_served_where_browsers_look(db):
+    from django.contrib.staticfiles import finders
+
+    response = APIClient().get("/favicon.ico")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("image/")
+    assert finders.find("favicon.svg")  # what the docs pages link to

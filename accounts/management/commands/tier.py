@@ -1,0 +1,99 @@
+import argparse
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.services import create_or_update_tier
+from images.services import backfill_for_tier
+
+UNLIMITED = {"none", "unlimited"}
+
+
+def _limit(parse):
+    """An argparse type: a positive number, or ``none``/``unlimited`` for no limit."""
+
+    def convert(text: str):
+        if text.strip().lower() in UNLIMITED:
+            return None
+        try:
+            value = parse(text)
+            if isinstance(value, Decimal) and not value.is_finite():
+                raise ValueError(text)
+        except (ValueError, InvalidOperation):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number or 'none'") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be positive ('none': unlimited)")
+        return value
+
+    return convert
+
+
+def _heights(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of whole numbers, e.g. 200,400"
+        ) from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a tier, or change an existing one: only the options given change. Limits "
+        "take a positive number or 'none' (unlimited). Users of a tier that gains heights "
+        "get the new thumbnails in the background."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("name")
+        parser.add_argument("--heights", type=_heights, help="Thumbnail heights, e.g. 200,400.")
+        parser.add_argument(
+            "--original",
+            action=argparse.BooleanOptionalAction,
+            help="Whether users get a link to the original.",
+        )
+        parser.add_argument(
+            "--expiring",
+            action=argparse.BooleanOptionalAction,
+            help="Whether users can create expiring links.",
+        )
+        parser.add_argument("--max-images", type=_limit(int), default=argparse.SUPPRESS)
+        parser.add_argument("--max-bytes", type=_limit(int), default=argparse.SUPPRESS)
+        parser.add_argument("--uploads-per-hour", type=_limit(int), default=argparse.SUPPRESS)
+        parser.add_argument("--max-megapixels", type=_limit(Decimal), default=argparse.SUPPRESS)
+
+    def handle(self, *args, name: str, heights, original, expiring, **options) -> None:
+        fields: dict[str, object] = {}
+        if heights is not None:
+            fields["thumbnail_heights"] = heights
+        if original is not None:
+            fields["original_link"] = original
+        if expiring is not None:
+            fields["expiring_links"] = expiring
+        for limit in ("max_images", "max_bytes", "uploads_per_hour", "max_megapixels"):
+            if limit in options:
+                fields[limit] = options[limit]
+        try:
+            tier, created, gained = create_or_update_tier(name, **fields)
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
+        if gained:
+            backfill_for_tier(tier)
+        self.stdout.write(
+            self.style.SUCCESS(f"{'Created' if created else 'Updated'} {describe(tier)}")
+        )
+
+
+def describe(tier) -> str:
+    def limit(value) -> str:
+        return "unlimited" if value is None else f"{value:,}"
+
+    heights = ", ".join(map(str, tier.thumbnail_heights)) or "none"
+    return (
+        f"tier {tier.name!r}: heights {heights}; original link "
+        f"{'yes' if tier.original_link else 'no'}; expiring links "
+        f"{'yes' if tier.expiring_links else 'no'}; max images {limit(tier.max_images)}; "
+        f"max bytes {limit(tier.max_bytes)}; uploads per hour {limit(tier.uploads_per_hour)}; "
+        f"max megapixels {limit(tier.max_megapixels)}."
+    )
