@@ -1,6 +1,6 @@
 """The REST API: DRF defaults and the OpenAPI document."""
 
-from imageapi.settings.auth import LOGIN_THROTTLE_RATE
+from imageapi.settings.auth import JWT_REFRESH_THROTTLE_RATE
 from imageapi.settings.core import NUM_PROXIES
 
 REST_FRAMEWORK = {
@@ -15,7 +15,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"login": LOGIN_THROTTLE_RATE},
+    "DEFAULT_THROTTLE_RATES": {"jwt-refresh": JWT_REFRESH_THROTTLE_RATE},
     "NUM_PROXIES": NUM_PROXIES,
 }
 
