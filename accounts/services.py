@@ -135,8 +135,8 @@ def flush_expired_logins() -> int:
     now = timezone.now()
     deleted, _ = ActiveLogin.objects.filter(expires_at__lt=now).delete()
     # Blacklist rows go with their outstanding token (cascade).
-    tokens, _ = OutstandingToken.objects.filter(expires_at__lt=now).delete()
-    return deleted + tokens
+    _, per_model = OutstandingToken.objects.filter(expires_at__lt=now).delete()
+    return deleted + per_model.get(OutstandingToken._meta.label, 0)
 
 
 @dataclass(frozen=True)
