@@ -1,17 +1,28 @@
 """Django itself: security basics, apps, middleware, templates, time and language, logs."""
 
-from imageapi.settings.environment import BASE_DIR, DATA_DIR, embedded_secret_key, env
+from imageapi.settings.environment import (
+    BASE_DIR,
+    DATA_DIR,
+    embedded_secret_key,
+    env,
+    refuse_weak_secret_key,
+)
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="") or embedded_secret_key(DATA_DIR / "secret_key")
+if not DEBUG:
+    refuse_weak_secret_key(SECRET_KEY)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Number of reverse proxies in front of the app; 0 means REMOTE_ADDR is the client.
+# Each proxy must append the address it saw to X-Forwarded-For (nginx:
+# $proxy_add_x_forwarded_for); the client is the NUM_PROXIES-th address from the right,
+# for the brute-force policy, throttles and logs alike. Too high a number lets clients
+# choose their address; too low makes every client look like the proxy.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 if NUM_PROXIES:
     USE_X_FORWARDED_HOST = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -26,12 +37,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "accounts",
     "images",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "images.uploads.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -45,6 +58,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "imageapi.urls"
+CSRF_FAILURE_VIEW = "imageapi.errors.csrf_failure"
 WSGI_APPLICATION = "imageapi.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
