@@ -6,11 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# One process by default: the embedded mode's local-memory cache (per-user API cache,
-# sign-in throttle) is per process. Threads serve requests concurrently; Pillow releases
-# the GIL while it decodes and resizes. More processes need CACHE_URL (Redis).
-WEB_CONCURRENCY ?= 1
+# One process: the embedded mode's local-memory cache (per-user API cache, throttles) is
+# per process. Threads serve requests concurrently; Pillow releases the GIL while it
+# decodes and resizes. The server is waitress (imageapi/serve.py): slow clients hold a
+# socket, never a thread. More processes: the scaled-out setup (gunicorn behind nginx).
 WEB_THREADS ?= 4
+# Two `make run` at once in one checkout take turns at migrate and collectstatic.
+SETUP_LOCK := $(VENV)/.run-setup.lock
 
 .PHONY: install run worker test test-postgres test-services lint format bench lock clean
 
@@ -23,11 +25,10 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP) ## Create .venv and install the project with its test tools
 
 run: $(STAMP) ## Migrate, bootstrap and serve on HOST:PORT with the embedded defaults
-	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py bootstrap
-	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
-	$(BIN)/gunicorn imageapi.wsgi:application --bind $(HOST):$(PORT) \
-		--workers $(WEB_CONCURRENCY) --threads $(WEB_THREADS) --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+	flock $(SETUP_LOCK) sh -ec '$(BIN)/python manage.py migrate --no-input; \
+		$(BIN)/python manage.py bootstrap; \
+		$(BIN)/python manage.py collectstatic --no-input --verbosity 0'
+	HOST=$(HOST) PORT=$(PORT) WEB_THREADS=$(WEB_THREADS) $(BIN)/python -m imageapi.serve
 
 worker: $(STAMP) ## Run a Celery worker with the same environment as `make run`
 	$(BIN)/celery -A imageapi worker --loglevel INFO --concurrency $${WORKER_CONCURRENCY:-2}
