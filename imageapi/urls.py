@@ -9,6 +9,7 @@ from drf_spectacular.views import (
 )
 
 from imageapi.health import LivenessView, ReadinessView
+from imageapi.metrics import metrics_view
 from images.delivery import serve
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     path("media/<str:token>", csrf_exempt(serve), name="media"),
     path("healthz", LivenessView.as_view(), name="healthz"),
     path("readyz", ReadinessView.as_view(), name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 handler400 = "imageapi.errors.bad_request"

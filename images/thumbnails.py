@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
+from imageapi import metrics
 from images import api_cache, processing
 from images.models import Image, Thumbnail
 
@@ -58,9 +59,10 @@ def ensure_thumbnails(
     if original is None:
         original = read_original(image)
     output = None if fmt == image.format else fmt
-    rendered = processing.render_thumbnails(
-        original, missing, options=thumbnail_options(), output_format=output
-    )
+    with metrics.rendering(fmt) as made:
+        rendered = made[:] = processing.render_thumbnails(
+            original, missing, options=thumbnail_options(), output_format=output
+        )
     for thumb in rendered:
         existing[thumb.requested_height] = _store(image, fmt, thumb)
     api_cache.invalidate_user(image.owner_id)

@@ -16,6 +16,7 @@ from imageapi.settings.core import *  # noqa: F403
 from imageapi.settings.database import *  # noqa: F403
 from imageapi.settings.environment import *  # noqa: F403
 from imageapi.settings.images import *  # noqa: F403
+from imageapi.settings.observability import *  # noqa: F403
 from imageapi.settings.security import *  # noqa: F403
 from imageapi.settings.storage import *  # noqa: F403
 from imageapi.settings.tasks import *  # noqa: F403

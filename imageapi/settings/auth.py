@@ -52,7 +52,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_RESET_ON_SUCCESS = True
 AXES_HANDLER = "accounts.lockout.LockoutHandler"
-AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_CLIENT_IP_CALLABLE = "imageapi.client_address.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "new_password1"]
 # Successful sign-ins are not logged in a table of their own (the access log has them).

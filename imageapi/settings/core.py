@@ -38,11 +38,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_prometheus",
     "accounts",
     "images",
 ]
 
 MIDDLEWARE = [
+    "imageapi.request_id.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -53,7 +56,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last: turns a sign-in that hit the brute-force limit into a JSON 429.
+    "imageapi.metrics.UploadOutcomeMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Innermost: turns a sign-in that hit the brute-force limit into a JSON 429 (which
+    # the metrics middleware, outside it, then counts as such).
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -82,13 +88,3 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-axes logs every attempt at INFO; failures and lockouts are warnings.
-    "loggers": {"axes": {"level": "WARNING"}},
-}

@@ -10,6 +10,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# The worker logs through Django's LOGGING (LOG_FORMAT, the request id of the request
+# that queued the task) instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # A task that runs longer than this is killed (the soft limit first raises inside it).
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)

@@ -3,46 +3,14 @@ of a second: short socket timeouts, no retries, and a breaker that skips the cac
 a while after a failure. Every request is still answered."""
 
 import os
-import shutil
 import signal
-import subprocess
 import time
-from collections.abc import Iterator
 
 import pytest
-import redis
 from rest_framework.test import APIClient
 
 from imageapi import redis_cache
-from tests.conftest import PASSWORD, free_port
-
-pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
-
-
-@pytest.fixture
-def private_redis(tmp_path) -> Iterator[subprocess.Popen]:
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            *("redis-server", "--port", str(port), "--bind", "127.0.0.1"),
-            *("--save", "", "--appendonly", "no", "--dir", str(tmp_path)),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port, socket_timeout=1)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            assert time.monotonic() < deadline, "private redis-server did not start"
-            time.sleep(0.05)
-    server.port = port
-    yield server
-    os.kill(server.pid, signal.SIGCONT)
-    server.terminate()
-    server.wait(timeout=10)
+from tests.conftest import PASSWORD
 
 
 @pytest.fixture
