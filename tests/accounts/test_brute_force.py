@@ -177,3 +177,19 @@ def test_signing_in_to_ones_own_account_does_not_reset_a_spray(settings, make_us
 
     assert FORMS["api-token"](client, own.username, PASSWORD).status_code == 200
     assert FORMS["api-token"](client, "someone-else", "guess").status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded"),
+    [("", None), ("not-an-ip", None), ("10.0.0.2", "garbage, also-garbage"), ("10.0.0.2", ",,")],
+)
+def test_odd_client_addresses_are_counted_not_crashed_on(settings, victim, remote, forwarded):
+    settings.NUM_PROXIES = 1
+    extra = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded
+    client = APIClient(**extra)
+
+    statuses = [FORMS["jwt-login"](client, victim.username, "wrong").status_code for _ in range(3)]
+
+    assert statuses == [401, 401, 401]

@@ -55,6 +55,7 @@ def test_debug_mode_accepts_a_short_key_for_local_work(tmp_path):
     assert run_django("", tmp_path, SECRET_KEY="dev", DEBUG="1").returncode == 0
 
 
+@pytest.mark.filterwarnings("ignore:The HMAC key")
 def test_a_jwt_forged_with_the_example_key_is_refused(make_user):
     admin = make_user(is_superuser=True, is_staff=True)
     forged = jwt.encode(
