@@ -15,6 +15,8 @@ def test_a_lost_task_is_redelivered_within_minutes_not_an_hour():
 
     assert options["visibility_timeout"] <= 10 * 60
     assert options["visibility_timeout"] > app.conf.task_time_limit
+    # kombu sweeps for such tasks every interval * throttle seconds (default 100 s).
+    assert options["unacked_restore_interval"] * options["unacked_restore_throttle"] <= 30
     assert app.conf.task_soft_time_limit < app.conf.task_time_limit
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
 
