@@ -91,3 +91,38 @@ def test_readiness_reports_the_hung_cache_quickly(hung_cache, db):
     assert response.status_code == 503
     assert response.json()["checks"]["cache"] == "unavailable"
     assert elapsed < 1.0
+
+
+@pytest.fixture
+def hung_broker(settings, private_redis):
+    """Celery's broker on the private server, which then stops answering (SIGSTOP)."""
+    from imageapi.celery import app
+
+    url = f"{private_redis.url}/1"
+    previous = app.conf.broker_url
+    settings.CELERY_BROKER_URL = url
+    app.conf.broker_url = url
+    app.pool.force_close_all()
+    app._pool = None
+    os.kill(private_redis.pid, signal.SIGSTOP)
+    yield private_redis
+    os.kill(private_redis.pid, signal.SIGCONT)
+    app.pool.force_close_all()
+    app._pool = None
+    app.conf.broker_url = previous
+
+
+def test_an_upload_is_answered_quickly_while_the_broker_hangs(
+    hung_broker, client_for, upload, django_capture_on_commit_callbacks
+):
+    client = client_for("Premium")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        elapsed, response = _timed(lambda: upload(client))
+
+    assert response.status_code == 201
+    # Connect, one retry and the publish each give up within BROKER_SOCKET_TIMEOUT.
+    assert elapsed < 2.5, elapsed
+    # The thumbnail is made on first fetch instead.
+    thumbnail = response.json()["thumbnails"][0]["url"].split("testserver", 1)[1]
+    assert client.get(thumbnail).status_code == 200
