@@ -11,6 +11,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -43,7 +44,9 @@ def two_servers(tmp_path_factory):
         "STATIC_ROOT": str(data / "static"),
         "DATABASE_URL": f"sqlite:///{data / 'db.sqlite3'}",
         "SECURE_COOKIES": "0",
+        "HOME": str(data / "home"),  # where a control socket would appear
     }
+    (data / "home").mkdir()
     env.pop("CACHE_URL", None)
     env.pop("CELERY_BROKER_URL", None)
     servers = []
@@ -71,7 +74,7 @@ def two_servers(tmp_path_factory):
                     pass
                 assert time.monotonic() < deadline, f"not up:\n{log.read_text()[-3000:]}"
                 time.sleep(0.2)
-        yield [port for _, port, _ in servers]
+        yield SimpleNamespace(ports=[port for _, port, _ in servers], home=data / "home")
     finally:
         for proc, _, _ in servers:
             if proc.poll() is None:
@@ -84,8 +87,15 @@ def two_servers(tmp_path_factory):
 
 
 def test_two_servers_started_at_once_both_serve(two_servers):
-    for port in two_servers:
+    for port in two_servers.ports:
         assert healthz(port)[0] == 200
+
+
+def test_no_control_socket_is_shared_between_servers(two_servers):
+    # gunicorn 27 bound ~/.gunicorn/gunicorn.ctl by default, one path for every server.
+    leftovers = [p for p in two_servers.home.rglob("*") if p.is_socket() or "ctl" in p.name]
+
+    assert leftovers == []
 
 
 def _trickle(port: int, head: bytes, drip: bytes, until: float) -> None:
@@ -112,7 +122,7 @@ def _trickle(port: int, head: bytes, drip: bytes, until: float) -> None:
     ],
 )
 def test_clients_trickling_requests_do_not_hold_up_healthz(two_servers, what, head, drip):
-    port = two_servers[0]
+    port = two_servers.ports[0]
     until = time.monotonic() + 6
     slow = [
         threading.Thread(target=_trickle, args=(port, head, drip, until), daemon=True)
