@@ -42,7 +42,8 @@ COPY deploy/healthcheck.py deploy/ensure_bucket.py ./deploy/
 # collects them again into the volume nginx serves. Only data/ and staticfiles/ are
 # writable by the app user.
 RUN mkdir -p /app/data /app/staticfiles \
- && SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input --verbosity 0 \
+ && SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    python manage.py collectstatic --no-input --verbosity 0 \
  && chown -R app:app /app/data /app/staticfiles
 USER app
 EXPOSE 8000

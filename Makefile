@@ -7,15 +7,17 @@ RUNTIME := $(VENV)/.installed-runtime
 TESTING := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# One process by default: the embedded mode's local-memory cache (per-user API cache,
-# sign-in throttle) is per process. Threads serve requests concurrently; Pillow releases
-# the GIL while it decodes and resizes. More processes need CACHE_URL (Redis).
-WEB_CONCURRENCY ?= 1
+# One process: the embedded mode's local-memory cache (per-user API cache, throttles) is
+# per process. Threads serve requests concurrently; Pillow releases the GIL while it
+# decodes and resizes. The server is waitress (imageapi/serve.py): slow clients hold a
+# socket, never a thread. More processes: the scaled-out setup (gunicorn behind nginx).
 WEB_THREADS ?= 4
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off -c constraints.txt
 # pip's output goes to .venv/pip.log; the terminal shows one line per package, and the
 # end of the log if pip fails.
 PIP_SHOW := 2>&1 | tee $(VENV)/pip.log | sed -un 's/^Collecting \([^ ;]*\).*/  - \1/p'
+# Two `make run` at once in one checkout take turns at migrate and collectstatic.
+SETUP_LOCK := $(VENV)/.run-setup.lock
 
 .PHONY: install run worker test test-readme test-postgres test-services test-browser lint format bench lock clean
 
@@ -35,15 +37,14 @@ install: $(TESTING) ## Create .venv and install the project with its test tools
 
 run: $(RUNTIME) ## Migrate, bootstrap and serve on HOST:PORT with the embedded defaults
 	@echo "== Preparing the database (migrate) and the built-in tiers and admin (bootstrap)"
-	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py bootstrap
-	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	flock $(SETUP_LOCK) sh -ec '$(BIN)/python manage.py migrate --no-input; \
+		$(BIN)/python manage.py bootstrap; \
+		$(BIN)/python manage.py collectstatic --no-input --verbosity 0'
 	@echo "== Serving http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	@echo "   API docs  http://$(HOST):$(PORT)/api/docs/"
 	@echo "   admin     http://$(HOST):$(PORT)/admin/  (user admin; its password is printed above on the first start)"
 	@echo "   a user    $(BIN)/python manage.py create_user alice --password 'a-long-passphrase' --tier Enterprise"
-	$(BIN)/gunicorn imageapi.wsgi:application --bind $(HOST):$(PORT) \
-		--workers $(WEB_CONCURRENCY) --threads $(WEB_THREADS) --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+	HOST=$(HOST) PORT=$(PORT) WEB_THREADS=$(WEB_THREADS) $(BIN)/python -m imageapi.serve
 
 worker: $(RUNTIME) ## Run a Celery worker with the same environment as `make run`
 	$(BIN)/celery -A imageapi worker --loglevel INFO --concurrency $${WORKER_CONCURRENCY:-2}

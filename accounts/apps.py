@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and tiers"
 
     def ready(self) -> None:
-        from accounts import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        # The OpenAPI auth extension; the receiver that ends sign-ins on password changes.
+        from accounts import schema, signals  # noqa: F401

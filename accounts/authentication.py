@@ -8,9 +8,8 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.authentication import TokenAuthentication as DRFTokenAuthentication
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
-from accounts.services import is_access_token_revoked
+from accounts.services import is_login_active
 
 TOKEN_SHAPE = re.compile(r"[0-9a-f]{40}")
 
@@ -49,7 +48,7 @@ class JWTCookieAuthentication(JWTAuthentication):
         if not raw_token:
             return None
         validated = self.get_validated_token(raw_token.encode())
-        if is_access_token_revoked(validated[jwt_settings.JTI_CLAIM]):
+        if not is_login_active(validated):
             raise exceptions.AuthenticationFailed("This session was signed out; sign in again.")
         user = self.get_user(validated)
         self.enforce_csrf(request)

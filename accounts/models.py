@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -124,16 +125,20 @@ class UploadRecord(models.Model):
         return f"{self.user_id} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
-class RevokedAccessToken(models.Model):
-    """An access token signed out before its expiry.
+class ActiveLogin(models.Model):
+    """One JWT sign-in (a ``jwt-login`` and every refresh after it), while it lasts.
 
-    Access tokens are self-contained, so without this a copied cookie would keep
-    working after logout until it expired. Rows are useless once ``expires_at`` passes
-    and are pruned at the next logout.
+    Every access and refresh token of the login carries its id (the ``login`` claim), and
+    a token counts only while its row exists: logout deletes the row, so every access
+    token the login ever issued stops at once; a password change or deactivation deletes
+    all of the user's rows. Rows past ``expires_at`` are flushed on a schedule.
     """
 
-    jti = models.CharField(max_length=255, unique=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="active_logins")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When the login's latest refresh token expires; refreshing moves it on.
     expires_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:
-        return self.jti
+        return f"{self.user_id}:{self.pk}"

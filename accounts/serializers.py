@@ -9,8 +9,10 @@ class CredentialsSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=4096, style={"input_type": "password"})
 
     def validate(self, attrs: dict) -> dict:
+        request = self.context.get("request")
         user = authenticate(
-            request=self.context.get("request"),
+            # The Django request: the brute-force policy marks it, its middleware answers.
+            request=getattr(request, "_request", request),
             username=attrs["username"],
             password=attrs["password"],
         )

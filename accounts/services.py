@@ -1,15 +1,21 @@
 """Account operations shared by the HTTP layer, management commands and migrations."""
 
+import contextlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import Token as JWTToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from accounts.models import RevokedAccessToken, Tier, User
+from accounts.models import ActiveLogin, Tier, User
 from accounts.tiers import BUILTIN_TIERS
 
 
@@ -63,14 +69,74 @@ def create_or_update_user(
     return user, created
 
 
-def revoke_access_token(jti: str, expires_at: datetime) -> None:
-    """Refuse this access token from now on; forget tokens that expired anyway."""
-    RevokedAccessToken.objects.filter(expires_at__lt=timezone.now()).delete()
-    RevokedAccessToken.objects.get_or_create(jti=jti, defaults={"expires_at": expires_at})
+# The claim that ties every token of one JWT sign-in to its ActiveLogin row.
+LOGIN_CLAIM = "login"
 
 
-def is_access_token_revoked(jti: str) -> bool:
-    return RevokedAccessToken.objects.filter(jti=jti).exists()
+def start_login(user: User) -> RefreshToken:
+    """A refresh token (and, from it, access tokens) for a new sign-in of ``user``."""
+    refresh = RefreshToken.for_user(user)
+    login = ActiveLogin.objects.create(user=user, expires_at=datetime_from_epoch(refresh["exp"]))
+    refresh[LOGIN_CLAIM] = str(login.pk)
+    return refresh
+
+
+def login_id(token: JWTToken) -> str | None:
+    value = token.get(LOGIN_CLAIM)
+    return value if isinstance(value, str) else None
+
+
+def is_login_active(token: JWTToken) -> bool:
+    """Whether the sign-in this token belongs to is still on (one primary-key lookup)."""
+    sid = login_id(token)
+    if sid is None:
+        return False
+    try:
+        return ActiveLogin.objects.filter(
+            pk=sid, user_id=token.get(jwt_settings.USER_ID_CLAIM)
+        ).exists()
+    except ValidationError:  # not a UUID: a token from elsewhere
+        return False
+
+
+def extend_login(refresh: JWTToken) -> None:
+    """A rotated refresh token lives longer: so does its sign-in's row."""
+    sid = login_id(refresh)
+    if sid is not None:
+        ActiveLogin.objects.filter(pk=sid).update(expires_at=datetime_from_epoch(refresh["exp"]))
+
+
+def end_login(token: JWTToken) -> None:
+    """Sign out this token's sign-in: every access and refresh token it issued."""
+    sid = login_id(token)
+    if sid is not None:
+        with contextlib.suppress(ValidationError):
+            ActiveLogin.objects.filter(pk=sid).delete()
+
+
+def end_all_logins(user: User) -> None:
+    """Every credential of the user stops working: JWT sign-ins, refresh tokens, DRF token.
+
+    Django sessions need nothing here: they carry a hash of the password and are refused
+    once it changes or the user is deactivated.
+    """
+    ActiveLogin.objects.filter(user=user).delete()
+    Token.objects.filter(user=user).delete()
+    live = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    )
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
+    )
+
+
+def flush_expired_logins() -> int:
+    """Forget sign-ins, outstanding and blacklisted refresh tokens that expired anyway."""
+    now = timezone.now()
+    deleted, _ = ActiveLogin.objects.filter(expires_at__lt=now).delete()
+    # Blacklist rows go with their outstanding token (cascade).
+    _, per_model = OutstandingToken.objects.filter(expires_at__lt=now).delete()
+    return deleted + per_model.get(OutstandingToken._meta.label, 0)
 
 
 @dataclass(frozen=True)

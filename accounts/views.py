@@ -3,7 +3,8 @@
 import contextlib
 
 from django.conf import settings
-from django.contrib.auth.models import update_last_login
+from django.contrib.auth.signals import user_logged_in
+from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -15,9 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
-from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.jwt_cookies import clear_jwt_cookies, set_access_cookie, set_refresh_cookie
 from accounts.serializers import (
@@ -28,27 +27,62 @@ from accounts.serializers import (
     SuccessSerializer,
     TokenSerializer,
 )
-from accounts.services import revoke_access_token
-from accounts.throttles import LOGIN_THROTTLES
+from accounts.services import end_login, extend_login, is_login_active, start_login
+from accounts.throttles import RefreshThrottle
 from images.quotas import account_summary
 
 CREDENTIALS_EXAMPLE = OpenApiExample(
     "Credentials", value={"username": "alice", "password": "correct horse battery"}
 )
 THROTTLED = OpenApiResponse(DetailSerializer, description="Too many attempts; retry later.")
+CROSS_SITE = OpenApiResponse(DetailSerializer, description="Cross-site request refused (CSRF).")
+
+
+def _origin_allowed(request: HttpRequest) -> bool:
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is None:
+        return True  # not a browser, or one too old to say: the CSRF token decides
+    scheme = "https" if request.is_secure() else "http"
+    # This site, the origins trusted for forms, and the front ends allowed to call the
+    # API with credentials (CORS_ALLOWED_ORIGINS).
+    allowed = {
+        f"{scheme}://{request.get_host()}",
+        *settings.CSRF_TRUSTED_ORIGINS,
+        *settings.CORS_ALLOWED_ORIGINS,
+    }
+    return origin in allowed
+
+
+def refuse_cross_site_sign_in(request: Request) -> None:
+    """Login CSRF: a foreign page must not sign a browser in to the attacker's account.
+
+    A browser's cross-site POST says where it comes from (Origin); it must be this site.
+    A JSON body cannot come cross-site without a CORS preflight, which is never granted;
+    any other body (a plain HTML form) must also carry the CSRF token, as every cookie
+    POST does. Scripts that post JSON without an Origin header are unaffected.
+    """
+    if not _origin_allowed(request._request):
+        raise exceptions.PermissionDenied("CSRF Failed: Origin checking failed.")
+    if not (request.content_type or "").startswith("application/json"):
+        SessionAuthentication().enforce_csrf(request)
 
 
 class _CredentialsView(APIView):
-    """Checks a username and password; no prior authentication, throttled."""
+    """Checks a username and password; no prior authentication.
+
+    Failed attempts are counted by the one brute-force policy (``accounts.lockout``).
+    """
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
-    throttle_classes = LOGIN_THROTTLES
 
     def authenticated_user(self, request: Request):
         serializer = CredentialsSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        return serializer.validated_data["user"]
+        user = serializer.validated_data["user"]
+        # What Django's login() announces: updates last_login, clears the pair's failures.
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
+        return user
 
 
 class JWTLoginView(_CredentialsView):
@@ -65,6 +99,7 @@ class JWTLoginView(_CredentialsView):
             200: SuccessSerializer,
             400: OpenApiResponse(description="Username or password missing."),
             401: LoginFailedSerializer,
+            403: CROSS_SITE,
             429: THROTTLED,
         },
         examples=[
@@ -73,14 +108,14 @@ class JWTLoginView(_CredentialsView):
         ],
     )
     def post(self, request: Request) -> Response:
+        refuse_cross_site_sign_in(request)
         try:
             user = self.authenticated_user(request)
         except exceptions.AuthenticationFailed as exc:
             return Response(
                 {"success": False, "detail": exc.detail}, status=status.HTTP_401_UNAUTHORIZED
             )
-        refresh = RefreshToken.for_user(user)
-        update_last_login(None, user)
+        refresh = start_login(user)
         response = Response({"success": True})
         set_access_cookie(response, str(refresh.access_token))
         set_refresh_cookie(response, str(refresh))
@@ -91,13 +126,22 @@ class JWTLoginView(_CredentialsView):
 class JWTRefreshView(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    throttle_classes = (RefreshThrottle,)
 
     @extend_schema(
         tags=["auth"],
         summary="Renew the access cookie",
-        description="Uses the `refresh_token` cookie; rotates both cookies.",
+        description=(
+            "Uses the `refresh_token` cookie; rotates both cookies. Needs the `X-CSRFToken` "
+            "header like every other cookie POST."
+        ),
         request=None,
-        responses={200: SuccessSerializer, 401: DetailSerializer},
+        responses={
+            200: SuccessSerializer,
+            401: DetailSerializer,
+            403: CROSS_SITE,
+            429: THROTTLED,
+        },
     )
     def post(self, request: Request) -> Response:
         raw = request.COOKIES.get(settings.JWT_COOKIES["REFRESH"])
@@ -106,8 +150,11 @@ class JWTRefreshView(APIView):
                 {"detail": "No refresh token cookie; sign in with jwt-login."},
                 status=status.HTTP_401_UNAUTHORIZED,
             )
+        SessionAuthentication().enforce_csrf(request)
         serializer = TokenRefreshSerializer(data={"refresh": raw})
         try:
+            if not is_login_active(RefreshToken(raw)):
+                raise TokenError("signed out")
             serializer.is_valid(raise_exception=True)
         except (TokenError, exceptions.ValidationError, exceptions.AuthenticationFailed):
             response = Response(
@@ -119,7 +166,9 @@ class JWTRefreshView(APIView):
         response = Response({"success": True})
         set_access_cookie(response, serializer.validated_data["access"])
         if "refresh" in serializer.validated_data:
-            set_refresh_cookie(response, serializer.validated_data["refresh"])
+            rotated = serializer.validated_data["refresh"]
+            extend_login(RefreshToken(rotated, verify=False))
+            set_refresh_cookie(response, rotated)
         return response
 
 
@@ -131,8 +180,8 @@ class JWTLogoutView(APIView):
         tags=["auth"],
         summary="Sign out",
         description=(
-            "Revokes the refresh token and the access token (a copied cookie stops "
-            "working too) and deletes the JWT cookies."
+            "Ends the whole sign-in: every access token it issued (a copied cookie stops "
+            "working too), the refresh token chain, and the JWT cookies."
         ),
         request=None,
         responses={204: None, 403: DetailSerializer},
@@ -145,14 +194,13 @@ class JWTLogoutView(APIView):
         if raw:
             # An expired or already revoked token leaves nothing to revoke.
             with contextlib.suppress(TokenError):
-                RefreshToken(raw).blacklist()
+                refresh = RefreshToken(raw)
+                end_login(refresh)
+                refresh.blacklist()
         access = request.COOKIES.get(settings.JWT_COOKIES["ACCESS"])
         if access:
             with contextlib.suppress(TokenError):
-                token = AccessToken(access)
-                revoke_access_token(
-                    token[jwt_settings.JTI_CLAIM], datetime_from_epoch(token["exp"])
-                )
+                end_login(AccessToken(access))
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_jwt_cookies(response)
         return response

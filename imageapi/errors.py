@@ -212,5 +212,9 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     )
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
+    return JsonResponse({"detail": f"CSRF Failed: {reason}"}, status=403)
+
+
 def server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"detail": "Server error."}, status=500)

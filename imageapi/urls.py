@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from imageapi.docs import RedocView, SwaggerView
 from imageapi.health import LivenessView, ReadinessView
+from imageapi.metrics import metrics_view
 from images.cors import public_to_every_origin
 from images.delivery.views import serve
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("media/<str:token>", public_to_every_origin(serve), name="media"),
     path("healthz", LivenessView.as_view(), name="healthz"),
     path("readyz", ReadinessView.as_view(), name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 handler400 = "imageapi.errors.bad_request"

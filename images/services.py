@@ -60,7 +60,7 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
     rendered = []
     if heights and not tasks.in_background():
         try:
-            rendered = thumbnails.render(decoded, heights)
+            rendered = thumbnails.render(decoded, heights, fmt=info.format, output=None)
         except Exception:
             logger.exception("thumbnails for an upload failed; they will be made on demand")
 

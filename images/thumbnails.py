@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save
 
+from imageapi import metrics
 from imageapi.errors import NotFound
 from images import processing, storage
 from images.models import Image, Thumbnail
@@ -34,16 +35,19 @@ def processing_limits() -> processing.Limits:
 
 
 def render(
-    source: bytes | processing.Decoded, heights: Iterable[int], output: str | None = None
+    source: bytes | processing.Decoded, heights: Iterable[int], *, fmt: str, output: str | None
 ) -> list[processing.Thumbnail]:
-    """Thumbnails of the original, encoded with the product's settings (no storage)."""
-    return processing.render_thumbnails(
-        source,
-        heights,
-        options=thumbnail_options(),
-        limits=processing_limits(),
-        output_format=output,
-    )
+    """Thumbnails of the original in ``fmt`` (``output`` None: the source's own), encoded
+    with the product's settings; nothing is stored."""
+    with metrics.rendering(fmt) as made:
+        made[:] = processing.render_thumbnails(
+            source,
+            heights,
+            options=thumbnail_options(),
+            limits=processing_limits(),
+            output_format=output,
+        )
+    return made
 
 
 def placeholder_of(rendered: list[processing.Thumbnail]) -> str:
@@ -81,7 +85,7 @@ def ensure_thumbnails(
     if original is None:
         original = storage.read(image.file.name)
     output = None if fmt == image.format else fmt
-    rendered = render(original, missing, output)
+    rendered = render(original, missing, fmt=fmt, output=output)
     if output is None and not image.placeholder:
         # Before the rows that show it, so no answer lists the thumbnails without it.
         image.placeholder = placeholder_of(rendered)

@@ -5,7 +5,8 @@ cache, media on local disk, work done in the request), all kept under ``DATA_DIR
 
 ``environment`` (where values come from), ``core`` (Django itself), ``cors``, ``database``,
 ``cache``, ``storage``, ``images`` (limits, thumbnails, delivery), ``tasks`` (Celery),
-``auth`` (passwords, cookies, JWT) and ``api`` (DRF, OpenAPI). ``test`` is the suite's.
+``auth`` (passwords, cookies, JWT, brute-force policy), ``security`` (HTTPS, CSP),
+``observability`` (metrics, logs) and ``api`` (DRF, OpenAPI). ``test`` is the suite's.
 """
 
 from imageapi.settings.api import *  # noqa: F403
@@ -16,5 +17,7 @@ from imageapi.settings.cors import *  # noqa: F403
 from imageapi.settings.database import *  # noqa: F403
 from imageapi.settings.environment import *  # noqa: F403
 from imageapi.settings.images import *  # noqa: F403
+from imageapi.settings.observability import *  # noqa: F403
+from imageapi.settings.security import *  # noqa: F403
 from imageapi.settings.storage import *  # noqa: F403
 from imageapi.settings.tasks import *  # noqa: F403

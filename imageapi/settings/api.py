@@ -1,6 +1,6 @@
 """The REST API: DRF defaults and the OpenAPI document."""
 
-from imageapi.settings.auth import LOGIN_THROTTLE_RATE
+from imageapi.settings.auth import JWT_REFRESH_THROTTLE_RATE
 from imageapi.settings.core import NUM_PROXIES
 
 REST_FRAMEWORK = {
@@ -16,7 +16,7 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "imageapi.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"login": LOGIN_THROTTLE_RATE},
+    "DEFAULT_THROTTLE_RATES": {"jwt-refresh": JWT_REFRESH_THROTTLE_RATE},
     "NUM_PROXIES": NUM_PROXIES,
 }
 

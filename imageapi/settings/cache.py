@@ -1,4 +1,7 @@
-"""The cache (per-user API answers, sign-in throttles): per process unless CACHE_URL is set."""
+"""The cache (per-user API answers, throttles): per process unless CACHE_URL is set."""
+
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from imageapi.settings.environment import env
 
@@ -13,8 +16,15 @@ CACHES = {
 }
 CACHES["default"].setdefault("KEY_PREFIX", "imageapi")
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
-    # Fail fast when Redis is unreachable: readiness turns 503 and the throttle lets
-    # sign-ins through instead of every request hanging on a dead socket.
-    _redis_options = CACHES["default"].setdefault("OPTIONS", {})
-    _redis_options.setdefault("socket_connect_timeout", 2)
-    _redis_options.setdefault("socket_timeout", 5)
+    # Fail fast when Redis is unreachable or hung: an operation gives up within the
+    # socket timeouts, is never retried, and after a failure the process skips the cache
+    # for CACHE_RETRY_SECONDS (see imageapi.redis_cache). Requests are answered uncached.
+    CACHES["default"]["BACKEND"] = "imageapi.redis_cache.FailFastRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.25),
+            "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.25),
+            "retry": Retry(NoBackoff(), 0),
+            "retry_seconds": env.float("CACHE_RETRY_SECONDS", default=5.0),
+        }
+    )

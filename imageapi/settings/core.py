@@ -1,19 +1,29 @@
 """Django itself: security basics, apps, middleware, templates, time and language, logs."""
 
-from imageapi.settings.environment import BASE_DIR, embedded_secret_key, env
+from imageapi.settings.environment import (
+    BASE_DIR,
+    embedded_secret_key,
+    env,
+    refuse_weak_secret_key,
+)
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="") or embedded_secret_key()
+if not DEBUG:
+    refuse_weak_secret_key(SECRET_KEY)
 # Earlier keys, comma-separated: what they signed (media links, sessions) still verifies.
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Number of reverse proxies in front of the app; 0 means REMOTE_ADDR is the client.
+# Each proxy must append the address it saw to X-Forwarded-For (nginx:
+# $proxy_add_x_forwarded_for); the client is the NUM_PROXIES-th address from the right,
+# for the brute-force policy, throttles and logs alike. Too high a number lets clients
+# choose their address; too low makes every client look like the proxy.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 if NUM_PROXIES:
     USE_X_FORWARDED_HOST = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -28,15 +38,21 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
+    "django_prometheus",
     "accounts",
     "images",
 ]
 
 MIDDLEWARE = [
-    # First: its answers to preflight requests, and its headers on answers that other
-    # middleware makes (a 400 for an oversized body), come before anything else.
+    "imageapi.request_id.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Before any middleware that answers: its headers go on those answers too (a 413
+    # for an oversized body), and it answers preflight requests itself.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "imageapi.compression.JSONGZipMiddleware",
     "images.uploads.RequestSizeLimitMiddleware",
@@ -46,10 +62,17 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "imageapi.metrics.UploadOutcomeMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Turns a sign-in that hit the brute-force limit into a JSON 429 (which the metrics
+    # middleware, outside it, then counts as such).
+    "axes.middleware.AxesMiddleware",
+    # Innermost: domain errors and database outages raised by views become JSON.
     "imageapi.errors.ErrorMiddleware",
 ]
 
 ROOT_URLCONF = "imageapi.urls"
+CSRF_FAILURE_VIEW = "imageapi.errors.csrf_failure"
 WSGI_APPLICATION = "imageapi.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -73,11 +96,3 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}

@@ -5,7 +5,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import Client
 
 from accounts.models import Tier
 from images.models import Thumbnail
@@ -90,16 +89,6 @@ class TestTierCommand:
 
         heights = set(Thumbnail.objects.filter(image_id=image_id).values_list("height", flat=True))
         assert heights == {120, 200, 400}
-
-
-@pytest.fixture
-def admin_client(db):
-    from accounts.models import User
-
-    User.objects.create_superuser("boss", "boss@example.com", "boss-password-1")
-    client = Client()
-    client.login(username="boss", password="boss-password-1")
-    return client
 
 
 def test_admin_sets_and_clears_limits(admin_client):

@@ -55,7 +55,8 @@ def test_anonymous_requests_are_told_how_to_authenticate(db):
 def test_session_authentication_serves_the_browsable_api(make_user):
     user = make_user()
     client = APIClient()
-    assert client.login(username=user.username, password=PASSWORD)
+    signed_in = client.post("/api-auth/login/", {"username": user.username, "password": PASSWORD})
+    assert signed_in.status_code == 302
 
     response = client.get(IMAGES, HTTP_ACCEPT="text/html")
 

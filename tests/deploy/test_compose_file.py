@@ -23,7 +23,7 @@ from tests.deploy.stack import (
     parse_env_file,
 )
 
-APP_SERVICES = ("web", "worker", "migrate")
+APP_SERVICES = ("web", "worker", "beat", "migrate")
 VARIABLE = re.compile(r"\$\{(\w+)(?::?[-?][^}]*)?\}")
 
 

@@ -5,6 +5,7 @@ a user runs it from a shell in the project root.
 """
 
 import os
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -155,7 +156,12 @@ class TestMigrate:
         data = tmp_path / "data"
 
         result = manage(
-            "migrate", "-v0", cwd=tmp_path, ENV_FILE="", DATA_DIR=str(data), SECRET_KEY="x" * 50
+            "migrate",
+            "-v0",
+            cwd=tmp_path,
+            ENV_FILE="",
+            DATA_DIR=str(data),
+            SECRET_KEY=secrets.token_urlsafe(50),
         )
 
         assert result.returncode == 0, result.stderr

@@ -1,0 +1,53 @@
+"""`make run`'s HTTP server: waitress, which slow clients cannot starve.
+
+waitress reads each request whole (headers, and the body into memory or a temp file)
+in one event loop before a worker thread sees it, so a client that trickles its headers
+or body holds a socket, never a thread: /healthz and everyone else keep being served.
+Idle connections close after SERVER_IDLE_TIMEOUT; at most SERVER_CONNECTION_LIMIT are
+open at once; bodies over MAX_UPLOAD_BYTES (plus the form's overhead) are refused
+before they are read. No control socket, nothing shared between two servers on a host.
+
+The scaled-out setup keeps gunicorn behind nginx, which buffers requests the same way.
+"""
+
+import logging
+import os
+
+from imageapi.settings.environment import env
+
+# A multipart body carries the file plus boundaries and the other fields.
+FORM_OVERHEAD_BYTES = 1024 * 1024
+
+
+def options() -> dict:
+    from django.conf import settings
+
+    return {
+        "host": env.str("HOST", default="127.0.0.1"),
+        "port": env.int("PORT", default=8000),
+        "threads": env.int("WEB_THREADS", default=4),
+        "channel_timeout": env.int("SERVER_IDLE_TIMEOUT", default=30),
+        "connection_limit": env.int("SERVER_CONNECTION_LIMIT", default=1000),
+        "cleanup_interval": 5,
+        "max_request_header_size": 64 * 1024,
+        "max_request_body_size": settings.MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES,
+        # poll(), not select(): more than 1024 open connections.
+        "asyncore_use_poll": True,
+        # X-Forwarded-* reach Django untouched; it trusts them per NUM_PROXIES.
+        "clear_untrusted_proxy_headers": False,
+        "ident": "imageapi",
+    }
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imageapi.settings")
+    from waitress import serve
+
+    from imageapi.wsgi import application
+
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    serve(application, **options())
+
+
+if __name__ == "__main__":
+    main()
