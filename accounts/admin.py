@@ -47,6 +47,7 @@ class UserAdmin(DjangoUserAdmin):
         ("Tier", {"fields": ("tier",)}),
         *DjangoUserAdmin.fieldsets[1:],
     )
+
     def save_model(self, request, obj: User, form, change: bool) -> None:
         tier_changed = change and "tier" in form.changed_data
         super().save_model(request, obj, form, change)

@@ -9,6 +9,7 @@ handler (``exception_handler``) and, for views outside DRF (media links, the adm
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
 from imageapi.outages import DATABASE_ERRORS
 
 logger = logging.getLogger(__name__)

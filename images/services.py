@@ -16,8 +16,8 @@ from django.db import transaction
 
 from accounts.models import Tier, User
 from accounts.tiers import entitlements
-from imageapi.errors import NotFound, Rejected, TooLarge
-from images import links, processing, selectors, storage, tasks
+from imageapi.errors import NotFound, Rejected, TooLarge, Unavailable
+from images import decoding, links, processing, selectors, storage, tasks
 from images.models import Image, Thumbnail
 from images.thumbnails import ensure_thumbnails
 
@@ -45,7 +45,8 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
     if len(data) > limit:
         raise upload_too_large()
     try:
-        info = processing.inspect(data, max_pixels=settings.MAX_IMAGE_PIXELS)
+        with decoding.decode_slot():  # validating reads every pixel's data too
+            info = processing.inspect(data, max_pixels=settings.MAX_IMAGE_PIXELS)
     except processing.ImageRejected as exc:
         raise Rejected(str(exc), code=exc.code, field="image") from exc
 
@@ -72,6 +73,8 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
     elif heights:
         try:
             ensure_thumbnails(image, heights, original=data, fresh=True)
+        except Unavailable:
+            logger.info("no decode slot for image %s; its thumbnails are made on demand", key)
         except Exception:
             logger.exception("thumbnails for image %s failed; they will be made on demand", key)
     return image

@@ -2,17 +2,23 @@
 
 import logging
 import secrets
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save
 
-from imageapi.errors import NotFound
-from images import processing, storage
+from imageapi.errors import NotFound, Unavailable
+from imageapi.outages import STORAGE_ERRORS
+from images import decoding, processing, storage
 from images.models import Image, Thumbnail
 
 logger = logging.getLogger(__name__)
+
+# Waiting for a thumbnail someone else is making: polls start fast, then back off.
+WAIT_FIRST_PAUSE = 0.05
+WAIT_LONGEST_PAUSE = 0.5
 
 
 def thumbnail_options() -> processing.ThumbnailOptions:
@@ -37,32 +43,96 @@ def ensure_thumbnails(
     """Make sure the image has a thumbnail for each height in ``fmt``; return them by height.
 
     Only missing ones are rendered, all from one decode of the original (``fresh``: the
-    image was just stored and has none yet). Safe to run concurrently: when two workers
-    race, the loser's files are removed and the winner's rows are returned. When the
-    image is deleted meanwhile, :class:`NotFound` is raised and no file is left behind.
+    image was just stored and has none yet, and nobody else knows it). Each thumbnail is
+    made once however many ask at the same time: the first to claim it renders it, the
+    others wait (at most ``THUMBNAIL_WAIT_SECONDS``) for its row. Should two still race
+    (an expired claim, a cache outage), the loser's files are removed and the winner's
+    rows returned. When the image is deleted meanwhile, :class:`NotFound` is raised and
+    no file is left behind. :class:`Unavailable` when it cannot be made in time.
     """
     fmt = fmt or image.format
     wanted = sorted(set(heights))
-    existing = {}
-    if not fresh:
-        rows = Thumbnail.objects.filter(image=image, format=fmt, height__in=wanted)
-        existing = {t.height: t for t in rows}
+    if fresh:
+        return _render_and_store(image, fmt, wanted, original)
+    existing = _stored(image, fmt, wanted)
     missing = [h for h in wanted if h not in existing]
-    if not missing:
-        return existing
+    deadline = time.monotonic() + settings.THUMBNAIL_WAIT_SECONDS
+    while missing:
+        keys = {decoding.claim_key(image.pk, h, fmt): h for h in missing}
+        mine = decoding.claim(keys)
+        try:
+            if mine:
+                heights_mine = [keys[key] for key in mine]
+                # Whoever held a claim before us may have finished in between.
+                existing.update(_stored(image, fmt, heights_mine))
+                todo = [h for h in heights_mine if h not in existing]
+                if todo:
+                    existing.update(_render_and_store(image, fmt, todo, original))
+        finally:
+            decoding.release(mine)
+        missing = [h for h in missing if h not in existing]
+        if missing:
+            existing.update(_wait_for_others(image, fmt, missing, keys, deadline))
+            missing = [h for h in missing if h not in existing]
+    return existing
+
+
+def _stored(image: Image, fmt: str, heights: list[int]) -> dict[int, Thumbnail]:
+    rows = Thumbnail.objects.filter(image=image, format=fmt, height__in=heights)
+    return {t.height: t for t in rows}
+
+
+def _wait_for_others(
+    image: Image, fmt: str, heights: list[int], keys: dict[str, int], deadline: float
+) -> dict[int, Thumbnail]:
+    """Poll for the rows others are making until they are there or a claim lapses.
+
+    A lapsed claim without its row means its holder failed (or the image is gone): the
+    caller then claims it itself.
+    """
+    claims = {h: key for key, h in keys.items() if h in heights}
+    pause = WAIT_FIRST_PAUSE
+    while True:
+        if time.monotonic() + pause > deadline:
+            logger.warning("image %s: thumbnails %s not made in time", image.key, heights)
+            raise Unavailable(decoding.BUSY)
+        time.sleep(pause)
+        pause = min(pause * 2, WAIT_LONGEST_PAUSE)
+        found = _stored(image, fmt, heights)
+        pending = [h for h in heights if h not in found]
+        if not pending:
+            return found
+        if not all(decoding.is_claimed(claims[h]) for h in pending):
+            if not Image.objects.filter(pk=image.pk).exists():
+                raise NotFound("Not found.")
+            return found
+
+
+def _render_and_store(
+    image: Image, fmt: str, heights: list[int], original: bytes | None
+) -> dict[int, Thumbnail]:
     if original is None:
-        original = storage.read(image.file.name)
+        original = _read_original(image)
     output = None if fmt == image.format else fmt
-    rendered = processing.render_thumbnails(
-        original, missing, options=thumbnail_options(), output_format=output
-    )
+    with decoding.decode_slot():
+        rendered = processing.render_thumbnails(
+            original, heights, options=thumbnail_options(), output_format=output
+        )
     try:
-        existing.update(_store(image, fmt, rendered))
+        return _store(image, fmt, rendered)
     except IntegrityError:
         # Another worker stored some of them first: keep theirs, store the rest alone.
-        for thumb in rendered:
-            existing[thumb.requested_height] = _store_one(image, fmt, thumb)
-    return existing
+        return {thumb.requested_height: _store_one(image, fmt, thumb) for thumb in rendered}
+
+
+def _read_original(image: Image) -> bytes:
+    """The original's bytes; :class:`NotFound` when it went with its deleted image."""
+    try:
+        return storage.read(image.file.name)
+    except STORAGE_ERRORS as exc:
+        if storage.is_missing(exc) and not Image.objects.filter(pk=image.pk).exists():
+            raise NotFound("Not found.") from None
+        raise
 
 
 def _store_one(image: Image, fmt: str, thumb: processing.Thumbnail) -> Thumbnail:

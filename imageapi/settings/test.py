@@ -1,7 +1,9 @@
 """The test suite's settings: production settings with fast hashing and plain static files."""
 
+import os
+
 from imageapi.settings import *  # noqa: F403
-from imageapi.settings import STORAGES
+from imageapi.settings import DATABASES, STORAGES
 
 # The suite creates many users; production keeps Django's default hasher.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -10,3 +12,14 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, as in production, not the default in-memory database: its shared-cache
+    # mode fails a second writer at once ("table is locked") instead of letting it wait,
+    # so the tests that race real threads could not run on it.
+    import tempfile
+    from pathlib import Path
+
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"imageapi-test-{os.getpid()}.sqlite3")
+    }

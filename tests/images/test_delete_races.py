@@ -1,0 +1,189 @@
+"""Deleting an image while its thumbnails are being made or sent is never a 500.
+
+Each test forces one interleaving with real threads: a spy that calls through pauses
+the fetch (or the worker) at the worst moment, the owner deletes the image, then the
+fetch goes on. The delete answers 204, the fetch 404, and no file is left behind.
+Run on SQLite and on PostgreSQL (``make test-postgres``).
+"""
+
+import contextlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from accounts.models import Tier
+from images import processing, tasks
+from images.delivery import grants
+from images.models import Image, Thumbnail
+from tests.images.concurrency import WAIT, Gate, in_thread, spy
+from tests.images.conftest import path_of
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def stored_files() -> list[str]:
+    """Every file and folder left in media storage (local disk in `make test`)."""
+    root = Path(django_settings.STORAGES["default"]["OPTIONS"]["location"])
+    return sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.name not in {"originals", "thumbnails"}
+    )
+
+
+def fetch(url: str, accept: str = "image/webp"):
+    from rest_framework.test import APIClient
+
+    response = APIClient().get(path_of(url), HTTP_ACCEPT=accept)
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return response
+
+
+@pytest.fixture(autouse=True)
+def _local_storage(settings):
+    if not settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
+        pytest.skip("looks at files on local disk")
+
+
+@pytest.fixture
+def errors(caplog):
+    """Log records at ERROR or above, from every thread."""
+    caplog.set_level(logging.WARNING)
+    return lambda: [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_deleting_while_a_fetch_renders_the_thumbnail(uploaded, monkeypatch, errors):
+    client, image = uploaded("Premium")
+    gate = Gate()
+    spy(monkeypatch, processing, "render_thumbnails", after=gate.pass_through)
+
+    with ThreadPoolExecutor(1) as pool:
+        fetching = in_thread(pool, fetch, image["thumbnails"][0]["url"])
+        gate.wait_entered()  # decoded, not yet stored
+        deleted = client.delete(f"/api/user/images/{image['id']}/")
+        gate.open()
+        fetched = fetching.result(WAIT)
+
+    assert deleted.status_code == 204
+    assert fetched.status_code == 404
+    assert fetched.json() == {"detail": "Not found."}
+    assert not Image.objects.exists() and not Thumbnail.objects.exists()
+    assert stored_files() == []
+    assert errors() == []
+
+
+def test_deleting_while_a_fetch_waits_for_another_to_render(uploaded, monkeypatch, errors):
+    client, image = uploaded("Premium")
+    url = image["thumbnails"][0]["url"]
+    gate = Gate()
+    spy(monkeypatch, processing, "render_thumbnails", after=gate.pass_through)
+
+    with ThreadPoolExecutor(2) as pool:
+        maker = in_thread(pool, fetch, url)
+        gate.wait_entered()
+        waiter = in_thread(pool, fetch, url)
+        deleted = client.delete(f"/api/user/images/{image['id']}/")
+        gate.open()
+        results = [maker.result(WAIT).status_code, waiter.result(WAIT).status_code]
+
+    assert deleted.status_code == 204
+    assert results == [404, 404]
+    assert stored_files() == []
+    assert errors() == []
+
+
+def test_deleting_while_a_worker_makes_the_thumbnails(client_for, upload, monkeypatch, errors):
+    client = client_for("Basic")
+    image = upload(client).json()
+    # The tier gains a height: the worker has a thumbnail to make.
+    Tier.objects.filter(name="Basic").update(thumbnail_heights=[200, 400])
+    gate = Gate()
+    spy(monkeypatch, processing, "render_thumbnails", after=gate.pass_through)
+
+    with ThreadPoolExecutor(1) as pool:
+        working = in_thread(pool, tasks.generate_thumbnails_task, image["id"])
+        gate.wait_entered()
+        deleted = client.delete(f"/api/user/images/{image['id']}/")
+        gate.open()
+        outcome = working.result(WAIT)  # the task ends quietly: no exception
+
+    assert deleted.status_code == 204
+    assert outcome is None
+    assert stored_files() == []
+    assert errors() == []
+
+
+def test_deleting_while_a_thumbnail_row_is_being_inserted(uploaded, monkeypatch, errors):
+    """The insert is made but not committed when the delete comes.
+
+    PostgreSQL lets the delete through (the foreign key is checked when the insert
+    commits, and then fails: the fetch is a 404). SQLite has one writer at a time: the
+    delete waits for the insert to commit, then deletes that thumbnail with the rest
+    (the fetch, finished before, may have been served).
+    """
+    client, image = uploaded("Premium")
+    gate = Gate()
+    spy(monkeypatch, Thumbnail.objects, "bulk_create", after=gate.pass_through)
+
+    with ThreadPoolExecutor(2) as pool:
+        fetching = in_thread(pool, fetch, image["thumbnails"][0]["url"])
+        gate.wait_entered()  # inside the INSERT's transaction
+        deleting = in_thread(pool, client.delete, f"/api/user/images/{image['id']}/")
+        with contextlib.suppress(TimeoutError):  # PostgreSQL: done; SQLite: waits for it
+            deleting.result(timeout=1)
+        gate.open()
+        fetched, deleted = fetching.result(WAIT), deleting.result(WAIT)
+
+    assert deleted.status_code == 204
+    if connection.vendor == "postgresql":
+        assert fetched.status_code == 404
+    else:
+        assert fetched.status_code in (200, 404)
+    assert not Thumbnail.objects.exists()
+    assert stored_files() == []
+    assert errors() == []
+
+
+def test_deleting_after_a_fetch_found_the_file_but_before_it_is_sent(uploaded, monkeypatch, errors):
+    client, image = uploaded("Premium")
+    gate = Gate()
+    spy(monkeypatch, grants, "resolve", after=gate.pass_through)
+
+    with ThreadPoolExecutor(1) as pool:
+        fetching = in_thread(pool, fetch, image["thumbnails"][0]["url"], "image/jpeg")
+        gate.wait_entered()  # the row was read; the file not yet opened
+        deleted = client.delete(f"/api/user/images/{image['id']}/")
+        gate.open()
+        fetched = fetching.result(WAIT)
+
+    assert deleted.status_code == 204
+    assert fetched.status_code == 404
+    assert stored_files() == []
+    assert errors() == []
+
+
+def test_a_deleted_image_leaves_no_empty_folder(uploaded):
+    client, image = uploaded("Premium")
+    key = Image.objects.get().key
+    assert stored_files()  # its original and thumbnails, in their folders
+
+    assert client.delete(f"/api/user/images/{image['id']}/").status_code == 204
+
+    assert stored_files() == []
+    assert key  # the thumbnails/<key>/ folder went with its last file
+
+
+def test_a_folder_stays_while_it_still_holds_files(uploaded):
+    client, _ = uploaded("Premium")
+    thumb = Thumbnail.objects.get(height=400)
+
+    assert client.delete(f"/api/user/thumbnails/{thumb.pk}/").status_code == 204
+
+    left = stored_files()
+    assert f"thumbnails/{thumb.image.key}" in left
+    assert any(name.startswith(f"thumbnails/{thumb.image.key}/200-") for name in left)
