@@ -115,6 +115,7 @@ def _render_and_store(
         original = _read_original(image)
     output = None if fmt == image.format else fmt
     with decoding.decode_slot():
+        logger.info("image %s: rendering %s thumbnails %s", image.key, fmt, heights)
         rendered = processing.render_thumbnails(
             original, heights, options=thumbnail_options(), output_format=output
         )
