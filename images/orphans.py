@@ -44,7 +44,7 @@ def find(grace: timedelta, on_file: Callable[[], None] = lambda: None) -> Iterat
     cutoff = timezone.now() - grace
     for prefix in PREFIXES:
         batch: list[str] = []
-        for name in _walk(prefix):
+        for name in walk(prefix):
             on_file()
             batch.append(name)
             if len(batch) >= BATCH:
@@ -69,7 +69,7 @@ def remove(orphan: Orphan) -> None:
         storage.delete_quietly(orphan.name)
 
 
-def _walk(folder: str) -> Iterator[str]:
+def walk(folder: str) -> Iterator[str]:
     """Every file name under ``folder``, depth first, listing one folder at a time."""
     pending = [folder]
     while pending:
