@@ -110,6 +110,32 @@ def test_deleting_while_a_worker_makes_the_thumbnails(client_for, upload, monkey
     assert errors() == []
 
 
+def test_a_worker_storing_while_the_delete_holds_the_image(client_for, upload, monkeypatch, errors):
+    """The delete has locked the image row and is deleting: the worker's INSERT waits
+    for it (PostgreSQL: the foreign key check on the locked row; SQLite: the one writer),
+    then fails on the deleted image. The delete never sees a foreign-key error."""
+    client = client_for("Basic")
+    image = upload(client).json()
+    Tier.objects.filter(name="Basic").update(thumbnail_heights=[200, 400])
+    gate = Gate()
+    spy(monkeypatch, Image, "delete", before=gate.pass_through)
+
+    with ThreadPoolExecutor(2) as pool:
+        deleting = in_thread(pool, client.delete, f"/api/user/images/{image['id']}/")
+        gate.wait_entered()  # the image row is locked, its rows not yet deleted
+        working = in_thread(pool, tasks.generate_thumbnails_task, image["id"])
+        with pytest.raises(TimeoutError):
+            working.result(timeout=1.5)  # rendered, and now waiting to store
+        gate.open()
+        deleted, outcome = deleting.result(WAIT), working.result(WAIT)
+
+    assert deleted.status_code == 204
+    assert outcome is None
+    assert not Image.objects.exists() and not Thumbnail.objects.exists()
+    assert stored_files() == []
+    assert errors() == []
+
+
 def test_deleting_while_a_thumbnail_row_is_being_inserted(uploaded, monkeypatch, errors):
     """The insert is made but not committed when the delete comes.
 
