@@ -108,7 +108,7 @@ def test_a_fetch_that_finds_every_decode_slot_taken_is_told_to_retry(
     assert refused.status_code == 503
     assert int(refused["Retry-After"]) >= 1
     assert "try again" in refused.json()["detail"]
-    assert 0.5 <= waited < 3
+    assert 0.5 <= waited < 5
     assert first.status_code == 200
     again, body = fetch(large)  # the slot is free again
     assert again.status_code == 200
@@ -154,7 +154,7 @@ def test_a_waiter_gives_up_after_the_wait_limit(settings, uploaded):
 
     assert response.status_code == 503
     assert response["Retry-After"]
-    assert time.monotonic() - began < 3
+    assert time.monotonic() - began < 5
     assert not Thumbnail.objects.filter(format="WEBP").exists()
 
 

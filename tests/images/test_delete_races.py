@@ -206,3 +206,25 @@ def test_a_folder_stays_while_it_still_holds_files(uploaded):
     left = stored_files()
     assert f"thumbnails/{thumb.image.key}" in left
     assert any(name.startswith(f"thumbnails/{thumb.image.key}/200-") for name in left)
+
+
+def test_a_file_saved_into_a_folder_removed_at_that_moment_is_saved_again(monkeypatch):
+    if storage.is_s3():
+        pytest.skip("S3 has no folders")
+    from django.core.files.storage import default_storage, filesystem
+
+    real_makedirs = filesystem.os.makedirs
+    removed = []
+
+    def makedirs_then_lose_it(path, *args, **kwargs):
+        real_makedirs(path, *args, **kwargs)
+        if not removed and str(path).endswith("abc"):  # its last file was just deleted
+            removed.append(path)
+            filesystem.os.rmdir(path)
+
+    monkeypatch.setattr(filesystem.os, "makedirs", makedirs_then_lose_it)
+
+    names = storage.save_then_record({"thumbnails/abc/200-x.jpg": b"pixels"}, lambda n: n)
+
+    assert removed
+    assert default_storage.open(names[0]).read() == b"pixels"
