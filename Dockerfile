@@ -7,6 +7,7 @@ ARG PYTHON_VERSION=3.11
 
 # --- build: the runtime dependencies, pinned by constraints.txt -----------------------
 FROM python:${PYTHON_VERSION}-slim-bookworm AS build
+ARG PIP_VERSION=26.3
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
@@ -15,7 +16,7 @@ WORKDIR /src
 COPY pyproject.toml constraints.txt ./
 # Only [project].dependencies: no test or bench extras in the image.
 RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; print('\n'.join(deps))" > requirements.txt \
- && pip install --upgrade pip \
+ && pip install "pip==${PIP_VERSION}" \
  && pip install -c constraints.txt -r requirements.txt
 
 # --- runtime ------------------------------------------------------------------------
@@ -35,6 +36,8 @@ COPY manage.py ./
 COPY imageapi ./imageapi
 COPY accounts ./accounts
 COPY images ./images
+# The healthcheck and the bucket job (docker-compose.yml); standard library and boto3.
+COPY deploy/healthcheck.py deploy/ensure_bucket.py ./deploy/
 # Static files are collected at build time (the manifest WhiteNoise needs); compose
 # collects them again into the volume nginx serves. Only data/ and staticfiles/ are
 # writable by the app user.
@@ -43,5 +46,7 @@ RUN mkdir -p /app/data /app/staticfiles \
  && chown -R app:app /app/data /app/staticfiles
 USER app
 EXPOSE 8000
+STOPSIGNAL SIGTERM
 CMD ["gunicorn", "imageapi.wsgi:application", "--bind", "0.0.0.0:8000", \
-     "--workers", "3", "--access-logfile", "-", "--no-control-socket"]
+     "--workers", "3", "--graceful-timeout", "25", "--access-logfile", "-", \
+     "--no-control-socket"]

@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+TESTING := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # One process by default: the embedded mode's local-memory cache (per-user API cache,
@@ -11,55 +12,75 @@ PORT ?= 8000
 # the GIL while it decodes and resizes. More processes need CACHE_URL (Redis).
 WEB_CONCURRENCY ?= 1
 WEB_THREADS ?= 4
+PIP := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off -c constraints.txt
+# pip's output goes to .venv/pip.log; the terminal shows one line per package, and the
+# end of the log if pip fails.
+PIP_SHOW := 2>&1 | tee $(VENV)/pip.log | sed -un 's/^Collecting \([^ ;]*\).*/  - \1/p'
 
-.PHONY: install run worker test test-postgres test-services lint format bench lock clean
+.PHONY: install run worker test test-readme test-postgres test-services lint format bench lock clean
 
-$(STAMP): pyproject.toml constraints.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
-	@touch $(STAMP)
+# `make run` needs only the runtime dependencies; the test tools come with `make test`.
+$(RUNTIME): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || { echo "== Creating the virtualenv $(VENV) ($(PYTHON))"; $(PYTHON) -m venv $(VENV); }
+	@echo "== Installing the runtime dependencies into $(VENV)"
+	@set -o pipefail; $(PIP) -e . $(PIP_SHOW) || { tail -n 30 $(VENV)/pip.log; exit 1; }
+	@touch $@
 
-install: $(STAMP) ## Create .venv and install the project with its test tools
+$(TESTING): $(RUNTIME)
+	@echo "== Installing the test tools (pytest, moto, schemathesis, ruff) into $(VENV)"
+	@set -o pipefail; $(PIP) -e ".[test]" $(PIP_SHOW) || { tail -n 30 $(VENV)/pip.log; exit 1; }
+	@touch $@
 
-run: $(STAMP) ## Migrate, bootstrap and serve on HOST:PORT with the embedded defaults
+install: $(TESTING) ## Create .venv and install the project with its test tools
+
+run: $(RUNTIME) ## Migrate, bootstrap and serve on HOST:PORT with the embedded defaults
+	@echo "== Preparing the database (migrate) and the built-in tiers and admin (bootstrap)"
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py bootstrap
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	@echo "== Serving http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	@echo "   API docs  http://$(HOST):$(PORT)/api/docs/"
+	@echo "   admin     http://$(HOST):$(PORT)/admin/  (user admin; its password is printed above on the first start)"
+	@echo "   a user    $(BIN)/python manage.py create_user alice --password 'a-long-passphrase' --tier Enterprise"
 	$(BIN)/gunicorn imageapi.wsgi:application --bind $(HOST):$(PORT) \
 		--workers $(WEB_CONCURRENCY) --threads $(WEB_THREADS) --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
 
-worker: $(STAMP) ## Run a Celery worker with the same environment as `make run`
+worker: $(RUNTIME) ## Run a Celery worker with the same environment as `make run`
 	$(BIN)/celery -A imageapi worker --loglevel INFO --concurrency $${WORKER_CONCURRENCY:-2}
 
-test: $(STAMP) ## The suite (SQLite, or the database DATABASE_URL names); no extra servers
-	$(BIN)/pytest -m "not services"
+test: $(TESTING) ## The suite (SQLite, or the database DATABASE_URL names); no extra servers
+	$(BIN)/pytest -m "not services and not readme"
 
-test-postgres: $(STAMP) ## The suite on a throwaway PostgreSQL database
-	scripts/with-postgres $(BIN)/pytest -m "not services"
+# Runs the README's `sh tested` blocks against a live `make run` on a free port, with
+# its own DATA_DIR; see tests/readme/.
+test-readme: $(TESTING) ## The README's examples, run against a live server
+	$(BIN)/pytest -m readme
+
+test-postgres: $(TESTING) ## The suite on a throwaway PostgreSQL database
+	scripts/with-postgres $(BIN)/pytest -m "not services and not readme"
 
 # The API suite with STORAGE=s3 and the Redis cache (work in-process: those tests look
 # at thumbnails right after an upload), then tests/services/ with the broker set and a
 # real Celery worker, gunicorn processes and nginx. scripts/with-services starts an S3
 # server (moto) and a Redis server on free loopback ports and stops them afterwards.
-test-services: $(STAMP) ## The suite on PostgreSQL, Redis and S3, then the scale-out tests (real worker, nginx)
+test-services: $(TESTING) ## The suite on PostgreSQL, Redis and S3, then the scale-out tests (real worker, nginx)
 	scripts/with-postgres scripts/with-services bash -c '\
-		env -u CELERY_BROKER_URL $(BIN)/pytest -m "not services" --ignore=tests/processing; \
+		env -u CELERY_BROKER_URL $(BIN)/pytest -m "not services and not readme" --ignore=tests/processing; \
 		suite=$$?; $(BIN)/pytest -m services; services=$$?; \
 		exit $$(( suite ? suite : services ))'
 
-$(VENV)/.bench-installed: $(STAMP)
+$(VENV)/.bench-installed: $(TESTING)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,bench]"
 	@touch $@
 
-bench: $(VENV)/.bench-installed ## Thumbnail speed and memory vs naive Pillow and libvips, upload latency
+bench: $(VENV)/.bench-installed ## Thumbnail speed and memory vs naive Pillow and libvips, upload latency, API reads vs conventional DRF
 	$(BIN)/python -m bench
 
-lint: $(STAMP)
+lint: $(TESTING)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(TESTING)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 

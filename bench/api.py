@@ -8,6 +8,7 @@ each request is recorded. The server is stopped when the section ends.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -63,36 +65,54 @@ def _wait_until_up(port: int, server: subprocess.Popen, deadline: float) -> None
     raise RuntimeError("the server did not start in time")
 
 
-def measure_upload_latency(workdir: Path, jpeg: bytes) -> list[float]:
-    """Seconds per upload of ``jpeg`` through a real server; warm-up requests excluded."""
+def embedded_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a throwaway embedded-mode service (SQLite, media) in ``data_dir``."""
     env = {
         **os.environ,
-        "DATA_DIR": str(workdir / "api-data"),
-        "STATIC_ROOT": str(workdir),  # any existing folder: no static files are served
+        "DATA_DIR": str(data_dir),
+        "ENV_FILE": "",  # the embedded defaults, whatever the project's .env says
+        "STATIC_ROOT": str(data_dir.parent),  # any existing folder: no static files are served
         "DJANGO_SUPERUSER_USERNAME": "bench-admin",
         "DJANGO_SUPERUSER_PASSWORD": uuid.uuid4().hex,
+        **extra,
     }
     for name in ("DATABASE_URL", "CACHE_URL", "REDIS_URL", "CELERY_BROKER_URL", "STORAGE"):
         env.pop(name, None)
-    manage = [sys.executable, str(REPO_ROOT / "manage.py")]
-    password = uuid.uuid4().hex
-    for args in (
-        ["migrate", "--no-input", "--verbosity", "0"],
-        ["create_user", "bench", "--password", password, "--tier", "Enterprise"],
-    ):
-        subprocess.run([*manage, *args], env=env, cwd=REPO_ROOT, check=True, capture_output=True)
+    return env
 
+
+def manage(env: dict[str, str], *args: str) -> None:
+    command = [sys.executable, str(REPO_ROOT / "manage.py"), *args]
+    subprocess.run(command, env=env, cwd=REPO_ROOT, check=True, capture_output=True)
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], *, workers: int = 1, threads: int = 1) -> Iterator[int]:
+    """Run gunicorn with ``env`` on a free loopback port; yield the port, stop it after."""
     port = _free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "imageapi.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", "1", "--timeout", str(REQUEST_TIMEOUT), "--log-level", "warning"]
-    server = subprocess.Popen(
-        command,
-        env=env,
-        cwd=REPO_ROOT,
-    )
+    command += ["--workers", str(workers), "--threads", str(threads)]
+    command += ["--timeout", str(REQUEST_TIMEOUT), "--log-level", "warning"]
+    server = subprocess.Popen(command, env=env, cwd=REPO_ROOT)
     try:
         _wait_until_up(port, server, time.monotonic() + 30)
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def measure_upload_latency(workdir: Path, jpeg: bytes) -> list[float]:
+    """Seconds per upload of ``jpeg`` through a real server; warm-up requests excluded."""
+    env = embedded_env(workdir / "api-data")
+    password = uuid.uuid4().hex
+    manage(env, "migrate", "--no-input", "--verbosity", "0")
+    manage(env, "create_user", "bench", "--password", password, "--tier", "Enterprise")
+    with serving(env) as port:
         credentials = json.dumps({"username": "bench", "password": password}).encode()
         status, body = _request(
             port,
@@ -120,12 +140,6 @@ def measure_upload_latency(workdir: Path, jpeg: bytes) -> list[float]:
             if attempt >= WARMUP:
                 timings.append(elapsed)
         return timings
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def percentile(values: list[float], fraction: float) -> float:

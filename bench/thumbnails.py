@@ -4,7 +4,7 @@ Run from the repository root (``make bench``)::
 
     python -m bench                     # everything, ~1-2 minutes on 2 cores
     python -m bench --reps 3            # quicker, noisier
-    python -m bench --only speed        # some sections: speed, memory, targets
+    python -m bench --only worst,targets  # some sections: speed, memory, worst, targets
 
 It makes its own inputs in a temporary directory (photo-like JPEGs of 12, 24 and 50 MP,
 the 24 MP one stored sideways with EXIF orientation 6, and a 12 MP RGBA PNG), then:
@@ -12,8 +12,14 @@ the 24 MP one stored sideways with EXIF orientation 6, and a 12 MP RGBA PNG), th
 * speed: the Enterprise set (heights 200 and 400) per input, by three methods,
   interleaved round-robin so machine noise hits them all alike;
 * memory: peak RSS of each method in a fresh subprocess;
+* worst case: time, CPU and peak memory of hostile inputs (a 20,000-scan JPEG, one at
+  the scan limit, progressive 4:4:4 / 4:2:0 / CMYK 50 MP JPEGs, a 16-bit grey and a
+  transparent palette 50 MP PNG), each in a fresh subprocess, as ratios to the typical
+  12 MP JPEG measured the same way in the same run;
 * targets: the goals, each printed as MET or MISSED (the exit code stays 0);
-* upload: upload latency (p50, p90) of the 12 MP JPEG through a real server.
+* upload: upload latency (p50, p90) of the 12 MP JPEG through a real server;
+* api: the images and thumbnails lists, ours against conventional DRF code, in process
+  and over HTTP (:mod:`bench.reads`).
 
 Sections are plain functions taking the shared :class:`Context`; to add one (say,
 "upload latency through the API"), write ``def section_upload_latency(ctx)`` and add it
@@ -23,6 +29,7 @@ to ``SECTIONS``. Results other sections need go into ``ctx.results``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import io
 import json
@@ -41,15 +48,23 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from bench.api import section_upload_latency
-from images.processing import ThumbnailOptions, inspect, render_thumbnails
+from bench.reads import section_api_reads
+from images.processing import ImageRejected, Limits, ThumbnailOptions, inspect, render_thumbnails
 from images.processing.encode import PNG_COMPRESS_LEVEL
+from tests.processing import hostile
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HEIGHTS = (200, 400)  # the Enterprise tier
 OPTIONS = ThumbnailOptions()  # the defaults the service uses
 
+LIMITS = Limits()  # the defaults the service uses
 TARGET_SPEEDUP_VS_NAIVE = 4.0
 TARGET_PEAK_RSS_MB = 200
+TARGET_SCAN_BOMB_SECONDS = 0.1  # "well under a second"
+TARGET_PROGRESSIVE_444_PEAK_MB = 250
+TARGET_WORST_CPU_SECONDS = 5.0  # "at most a few seconds of CPU"
+# Above MAX_DECODE_BYTES, a decode may use this much more: Python objects, the output.
+WORST_MEMORY_SLACK_MB = 32
 
 
 # ------------------------------------------------------------------------ the methods
@@ -123,7 +138,7 @@ def libvips(data: bytes, fmt: str) -> list[bytes]:
 
 def ours(data: bytes, fmt: str) -> list[bytes]:
     """images.processing.render_thumbnails: one reduced-size decode for all heights."""
-    return [t.content for t in render_thumbnails(data, HEIGHTS, options=OPTIONS)]
+    return [t.content for t in render_thumbnails(data, HEIGHTS, options=OPTIONS, limits=LIMITS)]
 
 
 METHODS: dict[str, Callable[[bytes, str], list[bytes]]] = {
@@ -241,7 +256,7 @@ class Context:
 
 
 def ms(seconds: float) -> str:
-    return f"{seconds * 1000:,.0f}"
+    return f"{seconds * 1000:,.1f}" if seconds < 0.01 else f"{seconds * 1000:,.0f}"
 
 
 def heading(title: str) -> None:
@@ -314,10 +329,12 @@ def section_speed(ctx: Context) -> None:
         checks = []
         for _ in range(ctx.reps):
             started = time.perf_counter()
-            inspect(data, max_pixels=OPTIONS.max_pixels)
+            inspect(data, heights=HEIGHTS, limits=LIMITS)
             checks.append(time.perf_counter() - started)
         check = ms(statistics.median(checks))
-        print(f"    (inspect(), the upload check before rendering: {check} ms)")
+        print(
+            f"    (inspect(), the upload check: the same decode, reused for rendering: {check} ms)"
+        )
         ctx.results["inspect", inp.key] = checks
         base = statistics.median(walls["ours"])
         ratios = [
@@ -356,6 +373,63 @@ def section_memory(ctx: Context) -> None:
         ctx.results["peak_mb", key, method] = peak["peak_kb"] / 1024
 
 
+# Hostile inputs for the worst-case section: key, label, builder.
+WORST_INPUTS = [
+    ("scan_bomb", "7070x7070 JPEG, one scan repeated 20,000x", hostile.scan_bomb),
+    (
+        "scan_limit",
+        f"7070x7070 JPEG at the scan limit ({LIMITS.max_jpeg_scans})",
+        lambda: hostile.scan_bomb_within_limit(LIMITS.max_jpeg_scans),
+    ),
+    ("prog444", "50 MP progressive 4:4:4 JPEG", hostile.progressive_444),
+    ("prog420", "50 MP progressive 4:2:0 JPEG", hostile.progressive_420),
+    ("progcmyk", "50 MP progressive CMYK JPEG", hostile.progressive_cmyk),
+    ("png16", "50 MP 16-bit grey PNG", hostile.png_16bit_grey),
+    ("palette", "50 MP palette PNG with transparency", hostile.palette_png_50mp),
+    ("rgba", "50 MP RGBA PNG (the largest pixel buffer)", hostile.rgba_png_50mp),
+]
+
+
+def section_worst_case(ctx: Context) -> None:
+    heading("worst case: hostile inputs, each in a fresh subprocess (heights 200, 400)")
+    print(
+        f"  limits: MAX_IMAGE_PIXELS {LIMITS.max_pixels:,}, MAX_DECODE_BYTES "
+        f"{LIMITS.max_decode_bytes / 2**20:.0f} MiB, MAX_JPEG_SCANS {LIMITS.max_jpeg_scans}"
+    )
+    print("  peak = VmHWM of the call (input already read); ratios against the typical")
+    print("  12 MP JPEG, measured the same way in this run")
+    started = time.perf_counter()
+    inputs = [ctx.inputs["jpeg12"], ctx.inputs["jpeg50"]]
+    for key, label, build in WORST_INPUTS:
+        data = build()
+        fmt = "PNG" if data.startswith(b"\x89PNG") else "JPEG"
+        path = ctx.workdir / f"worst-{key}.{fmt.lower()}"
+        path.write_bytes(data)
+        with Image.open(path) as im:
+            size = im.size
+        inputs.append(Input(key, label, path, fmt, *size))
+    print(f"  inputs made in {time.perf_counter() - started:.0f} s")
+    typical = None
+    for inp in inputs:
+        runs = [_child_peak("ours", inp) for _ in range(2)]
+        if any("error" in run for run in runs):
+            print(f"  {inp.label:44} failed: {runs}")
+            continue
+        best = min(runs, key=lambda run: run["wall"])
+        peak_mb = max(run["peak_kb"] - run["before_kb"] for run in runs) / 1024
+        cost = {"wall": best["wall"], "cpu": best["cpu"], "peak_mb": peak_mb}
+        typical = typical or cost
+        ratio = (
+            f"CPU x{cost['cpu'] / typical['cpu']:5.1f}, memory x{peak_mb / typical['peak_mb']:4.1f}"
+        )
+        print(
+            f"  {inp.label:44} {inp.path.stat().st_size / 1e6:5.2f} MB file  "
+            f"{ms(cost['wall']):>6} ms wall {ms(cost['cpu']):>6} ms CPU  "
+            f"peak +{peak_mb:4.0f} MB  {ratio}  {best['outcome']}"
+        )
+        ctx.results["worst", inp.key] = {**cost, "outcome": best["outcome"]}
+
+
 def section_targets(ctx: Context) -> None:
     heading("targets")
     lines = []
@@ -391,6 +465,7 @@ def section_targets(ctx: Context) -> None:
                 peak < TARGET_PEAK_RSS_MB,
             )
         )
+    lines += _worst_case_targets(ctx.results)
     if not lines:
         print("  nothing measured (run the speed and memory sections)")
     for goal, value, met in lines:
@@ -398,11 +473,59 @@ def section_targets(ctx: Context) -> None:
         print(f"  {verdict:8} {goal}: {value}")
 
 
+def _worst_case_targets(results: dict) -> list[tuple[str, str, bool | None]]:
+    worst = {key[1]: value for key, value in results.items() if key[0] == "worst"}
+    if not worst:
+        return []
+    lines = []
+    bomb = worst.get("scan_bomb")
+    if bomb:
+        lines.append(
+            (
+                f"the 20,000-scan JPEG refused in < {TARGET_SCAN_BOMB_SECONDS:g} s",
+                f"{bomb['outcome']} in {ms(bomb['wall'])} ms",
+                bomb["outcome"] != "rendered" and bomb["wall"] < TARGET_SCAN_BOMB_SECONDS,
+            )
+        )
+    prog = worst.get("prog444")
+    if prog:
+        lines.append(
+            (
+                f"progressive 4:4:4 50 MP: peak < {TARGET_PROGRESSIVE_444_PEAK_MB} MB or refused",
+                f"{prog['outcome']}, peak +{prog['peak_mb']:.0f} MB",
+                prog["outcome"] != "rendered" or prog["peak_mb"] < TARGET_PROGRESSIVE_444_PEAK_MB,
+            )
+        )
+    budget_mb = LIMITS.max_decode_bytes / 2**20 + WORST_MEMORY_SLACK_MB
+    png16 = worst.get("png16")
+    if png16:
+        lines.append(
+            (
+                "50 MP 16-bit grey PNG refused, or rendered within MAX_DECODE_BYTES",
+                f"{png16['outcome']}, peak +{png16['peak_mb']:.0f} MB",
+                png16["outcome"] != "rendered" or png16["peak_mb"] <= budget_mb,
+            )
+        )
+    cpu = max(worst.values(), key=lambda cost: cost["cpu"])
+    memory = max(worst.values(), key=lambda cost: cost["peak_mb"])
+    lines.append(
+        (
+            f"every input costs <= {TARGET_WORST_CPU_SECONDS:g} s CPU and <= "
+            f"MAX_DECODE_BYTES + {WORST_MEMORY_SLACK_MB} MB",
+            f"worst {cpu['cpu']:.2f} s CPU, +{memory['peak_mb']:.0f} MB",
+            cpu["cpu"] <= TARGET_WORST_CPU_SECONDS and memory["peak_mb"] <= budget_mb,
+        )
+    )
+    return lines
+
+
 SECTIONS: dict[str, Callable[[Context], None]] = {
     "speed": section_speed,
     "memory": section_memory,
+    "worst": section_worst_case,
     "targets": section_targets,
     "upload": section_upload_latency,
+    "api": section_api_reads,
 }
 
 
@@ -415,8 +538,27 @@ def child(method: str, path: str, fmt: str) -> None:
     if method == "libvips":
         load_pyvips()
     before = _status_kb("VmRSS")
-    METHODS[method](data, fmt)
-    print(json.dumps({"before_kb": before, "peak_kb": _status_kb("VmHWM")}))
+    _reset_peak()
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        METHODS[method](data, fmt)
+        outcome = "rendered"
+    except ImageRejected as exc:
+        outcome = f"refused: {exc.code}"
+    report = {
+        "before_kb": before,
+        "peak_kb": _status_kb("VmHWM"),
+        "wall": time.perf_counter() - wall,
+        "cpu": time.process_time() - cpu,
+        "outcome": outcome,
+    }
+    print(json.dumps(report))
+
+
+def _reset_peak() -> None:
+    """Start VmHWM afresh, so reading the input does not count (Linux; else a no-op)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
 
 
 def _status_kb(field_name: str) -> int:

@@ -32,6 +32,9 @@ class Image(models.Model):
     format = models.CharField(max_length=8, choices=SourceFormat.choices)
     size = models.PositiveBigIntegerField(help_text="Bytes.")
     sha256 = models.CharField(max_length=64)
+    placeholder = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="BlurHash of the smallest thumbnail."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

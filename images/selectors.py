@@ -15,7 +15,7 @@ from images.models import Image, Thumbnail
 
 CANONICAL_FORMAT = Q(format=F("image__format"))
 # What an image answer needs, and nothing else.
-IMAGE_COLUMNS = ("id", "key", "width", "height", "format", "size", "created_at")
+IMAGE_COLUMNS = ("id", "key", "width", "height", "format", "size", "placeholder", "created_at")
 KEYSET_CHUNK = 500
 
 
@@ -28,11 +28,16 @@ def image_rows(user: User) -> QuerySet:
     return owned_images(user).values(*IMAGE_COLUMNS)
 
 
+def owned_thumbnails(user: User) -> QuerySet[Thumbnail]:
+    """All the user's thumbnails, newest image first, whether their tier shows them or not."""
+    return Thumbnail.objects.filter(CANONICAL_FORMAT, image__owner=user).order_by(
+        "-image__created_at", "-image_id", "height"
+    )
+
+
 def visible_thumbnails(user: User, allowed: Entitlements) -> QuerySet[Thumbnail]:
-    """The user's thumbnails at heights their tier has now, newest image first."""
-    return Thumbnail.objects.filter(
-        CANONICAL_FORMAT, image__owner=user, height__in=allowed.heights
-    ).order_by("-image__created_at", "-image_id", "height")
+    """The user's thumbnails at heights their tier has now."""
+    return owned_thumbnails(user).filter(height__in=allowed.heights)
 
 
 def thumbnail_rows(queryset: QuerySet[Thumbnail]) -> QuerySet:

@@ -43,6 +43,7 @@ class Answers:
             "format": row["format"],
             "size": row["size"],
             "created_at": row["created_at"],
+            "placeholder": row["placeholder"] or None,
         }
 
     def thumbnail(self, row: dict) -> dict:
@@ -77,6 +78,13 @@ class ImageSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=["JPEG", "PNG"])
     size = serializers.IntegerField(help_text="Bytes.")
     created_at = serializers.DateTimeField()
+    placeholder = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "BlurHash (https://blurha.sh) of the image, to show while a thumbnail loads; "
+            "null until the first thumbnail is made."
+        ),
+    )
 
 
 class ImageUploadSerializer(serializers.Serializer):

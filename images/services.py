@@ -16,10 +16,10 @@ from django.db import transaction
 
 from accounts.models import Tier, User
 from accounts.tiers import entitlements
-from imageapi.errors import NotFound, Rejected, TooLarge, Unavailable
+from imageapi.errors import Conflict, NotFound, Rejected, TooLarge, Unavailable
 from images import decoding, links, processing, selectors, storage, tasks
 from images.models import Image, Thumbnail
-from images.thumbnails import ensure_thumbnails
+from images.thumbnails import ensure_thumbnails, processing_limits
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +44,14 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise upload_too_large()
+    heights = entitlements(owner).heights
     try:
-        with decoding.decode_slot():  # validating reads every pixel's data too
-            info = processing.inspect(data, max_pixels=settings.MAX_IMAGE_PIXELS)
+        # The decode that makes the thumbnails: accepted means renderable.
+        with decoding.decode_slot():
+            decoded = processing.decode(data, heights, limits=processing_limits())
     except processing.ImageRejected as exc:
         raise Rejected(str(exc), code=exc.code, field="image") from exc
+    info = decoded.info
 
     key = secrets.token_hex(16)
 
@@ -67,12 +70,11 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
     name = f"originals/{key[:2]}/{key}.{processing.EXTENSIONS[info.format]}"
     image = storage.save_then_record({name: data}, record)
 
-    heights = entitlements(owner).heights
     if tasks.in_background():
         tasks.schedule_thumbnails(image.pk)
     elif heights:
         try:
-            ensure_thumbnails(image, heights, original=data, fresh=True)
+            ensure_thumbnails(image, heights, original=decoded, fresh=True)
         except Unavailable:
             logger.info("no decode slot for image %s; its thumbnails are made on demand", key)
         except Exception:
@@ -92,8 +94,17 @@ def delete_image(image: Image) -> None:
             locked.delete()
 
 
-def delete_thumbnail(thumbnail: Thumbnail) -> None:
-    """Delete a thumbnail in every format it was made in."""
+def delete_thumbnail(owner: User, thumbnail: Thumbnail) -> None:
+    """Delete a thumbnail the owner's tier no longer includes, in every format it was made in.
+
+    A height the tier includes is refused: its link would make it again on the next fetch.
+    """
+    if entitlements(owner).allows_height(thumbnail.height):
+        raise Conflict(
+            f"Your tier includes {thumbnail.height} px thumbnails, so this one would be made "
+            "again the next time its link is fetched. Delete the image to remove it.",
+            code="still_included",
+        )
     same = Thumbnail.objects.filter(image_id=thumbnail.image_id, height=thumbnail.height)
     same.select_related("image").delete()
 

@@ -28,7 +28,14 @@ def thumbnail_options() -> processing.ThumbnailOptions:
         jpeg_optimize=settings.THUMBNAIL_JPEG_OPTIMIZE,
         webp_quality=settings.THUMBNAIL_WEBP_QUALITY,
         avif_quality=settings.THUMBNAIL_AVIF_QUALITY,
+    )
+
+
+def processing_limits() -> processing.Limits:
+    return processing.Limits(
         max_pixels=settings.MAX_IMAGE_PIXELS,
+        max_decode_bytes=settings.MAX_DECODE_BYTES,
+        max_jpeg_scans=settings.MAX_JPEG_SCANS,
     )
 
 
@@ -37,7 +44,7 @@ def ensure_thumbnails(
     heights: Iterable[int],
     *,
     fmt: str | None = None,
-    original: bytes | None = None,
+    original: bytes | processing.Decoded | None = None,
     fresh: bool = False,
 ) -> dict[int, Thumbnail]:
     """Make sure the image has a thumbnail for each height in ``fmt``; return them by height.
@@ -52,6 +59,8 @@ def ensure_thumbnails(
     """
     fmt = fmt or image.format
     wanted = sorted(set(heights))
+    if not wanted:
+        return {}
     if fresh:
         return _render_and_store(image, fmt, wanted, original)
     existing = _stored(image, fmt, wanted)
@@ -109,7 +118,7 @@ def _wait_for_others(
 
 
 def _render_and_store(
-    image: Image, fmt: str, heights: list[int], original: bytes | None
+    image: Image, fmt: str, heights: list[int], original: bytes | processing.Decoded | None
 ) -> dict[int, Thumbnail]:
     if original is None:
         original = _read_original(image)
@@ -117,8 +126,14 @@ def _render_and_store(
     with decoding.decode_slot():
         logger.info("image %s: rendering %s thumbnails %s", image.key, fmt, heights)
         rendered = processing.render_thumbnails(
-            original, heights, options=thumbnail_options(), output_format=output
+            original,
+            heights,
+            options=thumbnail_options(),
+            limits=processing_limits(),
+            output_format=output,
         )
+    if output is None and not image.placeholder:
+        _set_placeholder(image, min(rendered, key=lambda t: t.height).content)
     try:
         return _store(image, fmt, rendered)
     except IntegrityError:
@@ -134,6 +149,16 @@ def _read_original(image: Image) -> bytes:
         if storage.is_missing(exc) and not Image.objects.filter(pk=image.pk).exists():
             raise NotFound("Not found.") from None
         raise
+
+
+def _set_placeholder(image: Image, smallest: bytes) -> None:
+    """Computed once, from the smallest canonical thumbnail, before the rows that show it."""
+    try:
+        image.placeholder = processing.placeholder(smallest)
+    except processing.DECODE_ERRORS:
+        logger.warning("image %s: no placeholder", image.key, exc_info=True)
+        return
+    Image.objects.filter(pk=image.pk).update(placeholder=image.placeholder)
 
 
 def _store_one(image: Image, fmt: str, thumb: processing.Thumbnail) -> Thumbnail:

@@ -175,13 +175,26 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
     retrieve=extend_schema(
         summary="One of your thumbnails", responses={200: ThumbnailSerializer, 404: NOT_FOUND}
     ),
-    destroy=extend_schema(summary="Delete a thumbnail", responses={204: None, 404: NOT_FOUND}),
+    destroy=extend_schema(
+        summary="Delete a thumbnail your tier no longer includes",
+        description=(
+            "A thumbnail whose height your tier includes answers 409: its link would make it "
+            "again. Thumbnails of heights your tier dropped can be deleted by id (204)."
+        ),
+        responses={
+            204: None,
+            404: NOT_FOUND,
+            409: OpenApiResponse(DetailSerializer, description="Your tier includes this height."),
+        },
+    ),
 )
 @extend_schema(tags=["thumbnails"])
 class ThumbnailViewSet(_OwnedViewSet):
     serializer_class = ThumbnailSerializer
 
     def get_queryset(self):
+        if self.action == "destroy":  # heights the tier dropped are hidden, yet deletable
+            return selectors.owned_thumbnails(self.request.user)
         return selectors.visible_thumbnails(self.request.user, entitlements(self.request.user))
 
     def get_rows(self):
@@ -191,7 +204,7 @@ class ThumbnailViewSet(_OwnedViewSet):
         return answers.thumbnail(row)
 
     def perform_destroy(self, instance: Thumbnail) -> None:
-        services.delete_thumbnail(instance)
+        services.delete_thumbnail(self.request.user, instance)
 
 
 class ExpiringLinksAllowed(BasePermission):

@@ -1,9 +1,11 @@
 """Django itself: security basics, apps, middleware, templates, time and language, logs."""
 
-from imageapi.settings.environment import BASE_DIR, DATA_DIR, embedded_secret_key, env
+from imageapi.settings.environment import BASE_DIR, embedded_secret_key, env
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="") or embedded_secret_key(DATA_DIR / "secret_key")
+SECRET_KEY = env.str("SECRET_KEY", default="") or embedded_secret_key()
+# Earlier keys, comma-separated: what they signed (media links, sessions) still verifies.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

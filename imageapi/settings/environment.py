@@ -1,4 +1,16 @@
-"""Where settings come from: the process environment, and the data directory."""
+"""Where settings come from: the process environment, an optional ``.env``, the data dir.
+
+Every entry point (``make run``, ``make worker``, each ``manage.py`` command) loads these
+settings, so all of them read the same ``.env`` and act on the same ``DATA_DIR``,
+database and storage. Variables already in the environment win over the file.
+
+The test suite never reads an env file: a developer's ``.env`` (say, a ``DATABASE_URL``
+for their own database) must not decide what the tests run against.
+
+Importing the settings writes nothing: the data dir and its secret key are made by
+``migrate`` (see ``accounts/management/commands/migrate.py``), so a command that fails
+early leaves no files behind.
+"""
 
 import os
 from pathlib import Path
@@ -7,21 +19,52 @@ import environ
 from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
+TEST_SETTINGS = "imageapi.settings.test"
 
 env = environ.Env()
 
+
+def env_file() -> Path | None:
+    """The env file to read: ``ENV_FILE`` (empty for none), else ``.env`` in the project root."""
+    if os.environ.get("DJANGO_SETTINGS_MODULE") == TEST_SETTINGS:
+        return None
+    name = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+    return Path(name) if name else None
+
+
+ENV_FILE = env_file()
+if ENV_FILE is not None and ENV_FILE.is_file():
+    environ.Env.read_env(ENV_FILE)
+
 # The embedded mode keeps everything (SQLite database, media, secret key) in one folder.
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "data"))).resolve()
+EMBEDDED_SECRET_KEY_FILE = DATA_DIR / "secret_key"
+
+# The key this process uses until ``migrate`` stores one in the data dir; a process that
+# starts after that reads the stored key.
+_unsaved_key = get_random_secret_key()
 
 
-def embedded_secret_key(path: Path) -> str:
-    """Read the data dir's secret key, creating it (and the folder) atomically on first use."""
+def embedded_secret_key(path: Path = EMBEDDED_SECRET_KEY_FILE) -> str:
+    """The data dir's secret key if it has one, else this process's unsaved key."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return _unsaved_key
+
+
+def uses_unsaved_key(secret_key: str) -> bool:
+    """Whether ``secret_key`` is this process's key that no data dir holds yet."""
+    return secret_key == _unsaved_key
+
+
+def save_embedded_secret_key(path: Path = EMBEDDED_SECRET_KEY_FILE) -> bool:
+    """Store this process's key in the data dir unless one is there (atomic); True if stored."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return path.read_text().strip()
-    key = get_random_secret_key()
+        return False
     with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+        fh.write(_unsaved_key)
+    return True

@@ -7,6 +7,13 @@ from imageapi.settings.storage import STORAGE
 
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)
+# Decode cost, bounded from the header before decoding (see images/processing/types.py):
+# the estimated peak memory of one decode (256 MiB takes every 8-bit PNG and baseline or
+# 4:2:0 JPEG up to 50 MP, and refuses a 50 MP progressive 4:4:4 JPEG: 300 MB of
+# coefficients), and JPEG scans (ordinary progressive files use 6-18; each costs a full
+# pass over the coefficients).
+MAX_DECODE_BYTES = env.int("MAX_DECODE_BYTES", default=256 * 1024 * 1024)
+MAX_JPEG_SCANS = env.int("MAX_JPEG_SCANS", default=32)
 MAX_THUMBNAIL_HEIGHT = env.int("MAX_THUMBNAIL_HEIGHT", default=4096)
 
 THUMBNAIL_JPEG_QUALITY = env.int("THUMBNAIL_JPEG_QUALITY", default=85)

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from images.processing.model import ThumbnailOptions
+from images.processing.types import ThumbnailOptions
 
 # zlib level for PNG thumbnails: 6 is zlib's default balance; Pillow's optimize=True
 # (an exhaustive level 9 search) costs several times more for a few per cent.

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from PIL import Image
 
-from images.processing.headers import png_chunks
-
 _ORIENTATION_TAG = 0x0112
 # EXIF orientation -> the transpose that displays the stored pixels upright.
 TRANSPOSE = {
@@ -42,11 +40,3 @@ def orientation_from_exif(exif: bytes | None) -> int:
         return _valid_orientation(parsed.get(_ORIENTATION_TAG))
     except Exception:
         return 1
-
-
-def png_orientation(data: bytes) -> int:
-    # Pillow's PNG getexif() would decode the image first; a chunk walk does not.
-    for ctype, start, length in png_chunks(data):
-        if ctype == b"eXIf":
-            return orientation_from_exif(data[start : start + length])
-    return 1

@@ -1,118 +1,110 @@
-"""The two operations: inspect an upload, render its thumbnails."""
+"""The two operations, each a short string of steps: decode, plan, encode."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 
-from PIL import Image
-
 from images.processing.colour import to_srgb
+from images.processing.decode import DEFAULT_OPTIONS, Decoded, decode
 from images.processing.encode import encode
-from images.processing.headers import read_header
-from images.processing.integrity import check_jpeg, check_png
-from images.processing.model import (
-    DECODE_ERRORS,
-    MIME_TYPES,
-    OUTPUT_FORMATS,
-    ImageInfo,
-    Thumbnail,
-    ThumbnailOptions,
-    corrupt,
-    too_many_pixels_from_pillow,
-)
-from images.processing.orientation import SWAPS_AXES, TRANSPOSE, jpeg_orientation, png_orientation
-from images.processing.resize import draft, normalise_mode, plan_sizes, resize_all, stored_size
+from images.processing.formats import MIME_TYPES, OUTPUT_FORMATS
+from images.processing.orientation import SWAPS_AXES, TRANSPOSE
+from images.processing.resize import finish, plan_sizes, resize_all, stored_size
+from images.processing.types import ImageInfo, Limits, Thumbnail, ThumbnailOptions
+
+DEFAULT_LIMITS = Limits()
 
 
-def inspect(data: bytes, *, max_pixels: int) -> ImageInfo:
-    """Validate an upload and describe it, without a full decode.
+def inspect(
+    data: bytes,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    heights: Iterable[int] = (),
+) -> ImageInfo:
+    """Validate an upload and describe it, by decoding it as rendering ``heights`` would.
 
     Raises :class:`ImageRejected` with code ``empty``, ``unsupported_format`` (anything
-    but JPEG and PNG, judged from the bytes), ``too_many_pixels`` (checked on the header,
-    before any decoding) or ``corrupt`` (truncated or damaged data).
+    but JPEG and PNG, judged from the bytes), ``too_many_pixels``, ``too_many_scans``,
+    ``decode_too_costly``, ``metadata_too_large`` (all decided before decoding) or
+    ``corrupt`` (the decode failed). To render the thumbnails afterwards without a
+    second decode, call :func:`decode` and pass its result to :func:`render_thumbnails`.
     """
-    header = read_header(data, max_pixels=max_pixels)
-    check = check_jpeg if header.format == "JPEG" else check_png
-    orientation = check(data, header)
-    width, height = header.width, header.height
-    if orientation in SWAPS_AXES:
-        width, height = height, width
-    return ImageInfo(
-        format=header.format, mime_type=MIME_TYPES[header.format], width=width, height=height
-    )
+    return decode(data, heights, limits=limits).info
+
+
+def plan(info: ImageInfo, heights: list[int]) -> dict[int, tuple[int, int]]:
+    """Requested height -> displayed (width, height) of its thumbnail."""
+    return plan_sizes(info.width, info.height, heights)
 
 
 def render_thumbnails(
-    data: bytes,
+    source: bytes | Decoded,
     heights: Iterable[int],
     *,
-    options: ThumbnailOptions,
+    options: ThumbnailOptions = DEFAULT_OPTIONS,
+    limits: Limits = DEFAULT_LIMITS,
     output_format: str | None = None,
 ) -> list[Thumbnail]:
-    """Make one thumbnail per distinct requested height from ONE decode of ``data``.
+    """Make one thumbnail per distinct requested height from ONE decode.
 
+    ``source`` is the original's bytes, or what :func:`decode` made of them (then
+    nothing is decoded again, unless a height is taller than that decode serves).
     ``output_format`` None keeps the source family (JPEG -> JPEG, PNG -> PNG); "WEBP"
     and "AVIF" are available on request. A thumbnail is never taller than the source
     (``requested_height`` records what was asked). The result is ordered by height.
     Raises :class:`ImageRejected` like :func:`inspect` when the data is unacceptable.
     """
-    heights = list(heights)
-    for h in heights:
-        if not isinstance(h, int) or isinstance(h, bool) or h < 1:
-            raise ValueError(f"thumbnail heights must be positive integers, not {h!r}")
-    wanted = sorted(set(heights))
-    if not wanted:
-        return []
+    wanted = _heights(heights)
     if output_format is not None:
         output_format = output_format.upper()
         if output_format not in OUTPUT_FORMATS:
             raise ValueError(f"unknown output format {output_format!r}")
-
-    header = read_header(data, max_pixels=options.max_pixels)
-    fmt = output_format or header.format
-    # Not a context manager: closing the file would also free the decoded pixels,
-    # and a BytesIO needs no closing.
-    try:
-        im = Image.open(io.BytesIO(data), formats=[header.format])
-        is_jpeg = header.format == "JPEG"
-        orientation = jpeg_orientation(im) if is_jpeg else png_orientation(data)
-        swap = orientation in SWAPS_AXES
-        shown_w, shown_h = (im.height, im.width) if swap else (im.width, im.height)
-        plan = plan_sizes(shown_w, shown_h, wanted)
-        # From here on sizes are in stored orientation, (width, height).
-        box = None
-        if is_jpeg:
-            largest = max(plan.values(), key=lambda size: size[1])
-            box = draft(im, stored_size(largest, swap))
-        im.load()  # the one decode
-        icc = im.info.get("icc_profile") or None
-        base = normalise_mode(im)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise too_many_pixels_from_pillow(exc) from exc
-    except DECODE_ERRORS as exc:
-        raise corrupt(header.format) from exc
-
-    sizes = {stored_size(size, swap) for size in plan.values()}
-    rendered = resize_all(base, box, sorted(sizes), options.reducing_gap)
-    encoded: dict[tuple[int, int], bytes] = {}
-    thumbnails = []
-    for requested in wanted:
-        width, height = plan[requested]
-        if (width, height) not in encoded:
-            img = rendered[stored_size((width, height), swap)]
-            if orientation in TRANSPOSE:
-                img = img.transpose(TRANSPOSE[orientation])
-            img = to_srgb(img, icc)
-            encoded[width, height] = encode(img, fmt, options)
-        thumbnails.append(
-            Thumbnail(
-                requested_height=requested,
-                width=width,
-                height=height,
-                format=fmt,
-                mime_type=MIME_TYPES[fmt],
-                content=encoded[width, height],
-            )
+    if not wanted:
+        return []
+    if isinstance(source, Decoded):
+        decoded = source
+        if max(h for _, h in plan(decoded.info, wanted).values()) > decoded.serves_height:
+            decoded = decode(decoded.data, wanted, limits=limits, options=options)
+    else:
+        decoded = decode(source, wanted, limits=limits, options=options)
+    sizes = plan(decoded.info, wanted)
+    fmt = output_format or decoded.info.format
+    encoded = _encode_sizes(decoded, sorted(set(sizes.values())), fmt, options)
+    return [
+        Thumbnail(
+            requested_height=requested,
+            width=sizes[requested][0],
+            height=sizes[requested][1],
+            format=fmt,
+            mime_type=MIME_TYPES[fmt],
+            content=encoded[sizes[requested]],
         )
-    return thumbnails
+        for requested in wanted
+    ]
+
+
+def _heights(heights: Iterable[int]) -> list[int]:
+    heights = list(heights)
+    for h in heights:
+        if not isinstance(h, int) or isinstance(h, bool) or h < 1:
+            raise ValueError(f"thumbnail heights must be positive integers, not {h!r}")
+    return sorted(set(heights))
+
+
+def _encode_sizes(
+    decoded: Decoded, sizes: list[tuple[int, int]], fmt: str, options: ThumbnailOptions
+) -> dict[tuple[int, int], bytes]:
+    """Resample every (displayed) size from the working image, upright, sRGB, encoded."""
+    swap = decoded.orientation in SWAPS_AXES
+    stored = [stored_size(size, swap) for size in sizes]
+    rendered = resize_all(decoded.image, decoded.box, stored, options.reducing_gap)
+    encoded = {}
+    for size, stored_as in zip(sizes, stored, strict=True):
+        img = finish(rendered[stored_as])
+        if decoded.orientation in TRANSPOSE:
+            img = img.transpose(TRANSPOSE[decoded.orientation])
+        elif img is decoded.image:
+            img = img.copy()  # encode() clears .info: never touch the shared image
+        img = to_srgb(img, decoded.icc)
+        encoded[size] = encode(img, fmt, options)
+    return encoded

@@ -6,6 +6,8 @@ import math
 
 from PIL import Image, ImageMath
 
+from images.processing.budget import STRIP_BYTES
+
 # JPEG reduced-size (DCT) decoding picks the smallest scale (1/8, 1/4, 1/2, 1) whose
 # result is still at least this many times the largest thumbnail. DCT scaling is a real
 # low-pass downscale (unlike the box reduce() that reducing_gap is about), so it needs
@@ -19,37 +21,27 @@ DCT_SCALE_GAP = 1.5
 CHAIN_MIN_RATIO = 2.0
 
 
+# The widest thumbnail: WebP cannot hold more than 16,383 pixels a side, and a variant
+# must be makeable in every output format. Only extreme panoramas meet it; their
+# thumbnails are then less tall than asked, as with sources shorter than the height.
+MAX_THUMBNAIL_WIDTH = 16_383
+
+
 def plan_sizes(shown_w: int, shown_h: int, heights: list[int]) -> dict[int, tuple[int, int]]:
     """Requested height -> displayed (width, height): no upscaling, aspect preserved."""
     plan = {}
     for requested in heights:
-        height = min(requested, shown_h)
+        height = min(requested, shown_h, max(1, MAX_THUMBNAIL_WIDTH * shown_h // shown_w))
         if height == shown_h:
             width = shown_w
         else:
             width = max(1, math.floor(shown_w * height / shown_h + 0.5))
-        plan[requested] = (width, height)
+        plan[requested] = (min(width, MAX_THUMBNAIL_WIDTH), height)
     return plan
 
 
 def stored_size(size: tuple[int, int], swap: bool) -> tuple[int, int]:
     return (size[1], size[0]) if swap else size
-
-
-def draft(im: Image.Image, target: tuple[int, int]) -> tuple[float, float, float, float] | None:
-    """Ask libjpeg for a DCT-scaled decode at least DCT_SCALE_GAP times the target size.
-
-    Returns the box of the decoded image that maps to the whole source (DCT scaling
-    rounds the size up), for the first resize.
-    """
-    request = (
-        min(im.width, math.ceil(target[0] * DCT_SCALE_GAP)),
-        min(im.height, math.ceil(target[1] * DCT_SCALE_GAP)),
-    )
-    result = im.draft(None, request)
-    if result is None:
-        return None
-    return result[1]
 
 
 def normalise_mode(im: Image.Image) -> Image.Image:
@@ -65,7 +57,9 @@ def normalise_mode(im: Image.Image) -> Image.Image:
             return im.convert(mode + "A" if mode == "L" else "RGBA")
         return im
     if mode == "P":
-        has_alpha = transparency is not None or im.palette.mode == "RGBA"
+        has_alpha = transparency is not None or (
+            im.palette is not None and im.palette.mode == "RGBA"
+        )
         return im.convert("RGBA" if has_alpha else "RGB")
     if mode == "PA":
         return im.convert("RGBA")
@@ -87,6 +81,55 @@ def normalise_mode(im: Image.Image) -> Image.Image:
     if mode in ("RGBa", "RGBX", "YCbCr"):
         return im.convert("RGBA" if mode == "RGBa" else "RGB")
     return im.convert("RGBA" if "A" in im.getbands() else "RGB")
+
+
+# Alpha is resampled premultiplied (as Pillow's own resize does), so transparent
+# pixels' colours do not bleed into visible ones.
+_PREMULTIPLIED = {"LA": "La", "RGBA": "RGBa"}
+_STRAIGHT = {v: k for k, v in _PREMULTIPLIED.items()}
+
+
+def reduce_factor(
+    size: tuple[float, float], target: tuple[int, int], gap: float
+) -> tuple[int, int]:
+    """Pillow's box-reduce factors for a resize from ``size`` to ``target`` (reducing_gap)."""
+    return (int(size[0] / target[0] / gap) or 1, int(size[1] / target[1] / gap) or 1)
+
+
+def needs_copy(im: Image.Image, factor: tuple[int, int]) -> bool:
+    """Whether the decoded image must be converted or reduced before resampling."""
+    usable = im.mode in ("L", "RGB", "CMYK") and "transparency" not in im.info
+    return factor != (1, 1) or not usable
+
+
+def reduce_in_strips(im: Image.Image, factor: tuple[int, int]) -> Image.Image:
+    """Normalise the mode and box-reduce ``im`` a strip at a time.
+
+    The result is L, La, RGB, RGBa or CMYK (premultiplied alpha, ready to resample). A
+    whole-image convert() or reduce() would hold a second full-size copy next to the
+    decoded image (4 bytes per pixel: 200 MB at 50 MP); a strip of ~STRIP_BYTES does not.
+    """
+    if not needs_copy(im, factor):
+        return im
+    fx, fy = factor
+    width, height = im.size
+    rows = max(1, STRIP_BYTES // (4 * width * fy)) * fy
+    out: Image.Image | None = None
+    for top in range(0, height, rows):
+        strip = normalise_mode(im.crop((0, top, width, min(height, top + rows))))
+        strip = strip.convert(_PREMULTIPLIED.get(strip.mode, strip.mode))
+        if factor != (1, 1):
+            strip = strip.reduce(factor)
+        if out is None:
+            out = Image.new(strip.mode, (math.ceil(width / fx), math.ceil(height / fy)))
+        out.paste(strip, (0, top // fy))
+    assert out is not None
+    return out
+
+
+def finish(img: Image.Image) -> Image.Image:
+    """Back from premultiplied alpha, once the resampling is done."""
+    return img.convert(_STRAIGHT[img.mode]) if img.mode in _STRAIGHT else img
 
 
 def resize_all(

@@ -1,5 +1,7 @@
 """django-admin pages for tiers, users and images render for a superuser."""
 
+import re
+
 import pytest
 
 from accounts.models import Tier
@@ -79,4 +81,5 @@ def test_image_admin_shows_previews_and_readonly_thumbnails(admin_client, client
     assert b'<img src="/media/' in listing.content
     assert detail.status_code == 200
     assert b"Thumbnails" in detail.content
-    assert b"400" in detail.content
+    inline_heights = re.findall(rb'<td class="field-height">\s*<p>(\d+)</p>', detail.content)
+    assert inline_heights == [b"200", b"400"]

@@ -34,12 +34,32 @@ def test_two_users_alternating_never_see_each_others_data(client_for):
         assert bob.get(f"/api/user/images/{alice_image['id']}/").status_code == 404
 
 
-def test_anonymous_clients_never_get_a_cached_response(client_for, anonymous):
+def test_anonymous_requests_never_read_or_fill_the_cache(client_for, rf):
+    """Below authentication: even a view open to anyone would not share cached answers."""
+    from django.contrib.auth.models import AnonymousUser
+    from rest_framework.request import Request
+    from rest_framework.response import Response
+
+    from imageapi.renderers import ORJSONRenderer
+    from images.api_cache import cached_answer
+
     alice = client_for("Premium")
     post_image(alice)
-    alice.get("/api/user/images/")
+    alice.get("/api/user/images/")  # alice's answer for this URL is now cached
+    request = Request(rf.get("/api/user/images/"))
+    request.user = AnonymousUser()
+    request.accepted_renderer = ORJSONRenderer()
+    built = []
 
-    assert anonymous.get("/api/user/images/").status_code == 401
+    def build():
+        built.append(1)
+        return Response(["anonymous answer"])
+
+    first = cached_answer(request, build)
+    second = cached_answer(request, build)
+
+    assert built == [1, 1]
+    assert first.data == second.data == ["anonymous answer"]
 
 
 def test_a_user_sees_their_upload_and_deletion_at_once(client_for):
@@ -116,3 +136,27 @@ def test_cached_answers_never_cross_renderers(client_for):
 
     assert page["Content-Type"].startswith("text/html")
     assert "X-Cache" not in page
+
+
+def test_a_deleted_token_stops_working_at_once_even_with_cached_answers(client_for):
+    from rest_framework.authtoken.models import Token
+
+    client = client_for("Premium")
+    post_image(client)
+    client.get("/api/user/images/")
+    assert client.get("/api/user/images/")["X-Cache"] == "hit"
+
+    Token.objects.filter(user=client.user).delete()
+
+    assert client.get("/api/user/images/").status_code == 401
+
+
+def test_a_deactivated_user_is_refused_even_with_cached_answers(client_for):
+    client = client_for("Premium")
+    post_image(client)
+    client.get("/api/user/images/")
+
+    client.user.is_active = False
+    client.user.save()
+
+    assert client.get("/api/user/images/").status_code == 401

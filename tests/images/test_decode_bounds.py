@@ -163,7 +163,7 @@ def test_uploads_wait_for_a_decode_slot_too(settings, client_for, upload, monkey
     settings.DECODE_WAIT_SECONDS = 0.3
     client = client_for("Premium")
     gate = Gate()
-    spy(monkeypatch, processing, "inspect", after=gate.pass_through)
+    spy(monkeypatch, processing, "decode", after=gate.pass_through)
 
     with ThreadPoolExecutor(1) as pool:
         first = in_thread(pool, upload, client)

@@ -108,7 +108,9 @@ def _other_key_token(image_key: str, height: int) -> str:
         "garbage",
     ],
 )
-def test_tampered_links_are_not_found(uploaded, anonymous, how):
+def test_tampered_links_are_not_found_before_any_query(
+    uploaded, anonymous, how, django_assert_num_queries
+):
     _, image = uploaded("Premium")
     token = path_of(image["thumbnails"][0]["url"]).removeprefix("/media/")
     original = path_of(image["image"]).removeprefix("/media/")
@@ -127,7 +129,8 @@ def test_tampered_links_are_not_found(uploaded, anonymous, how):
     }[how]
     assert forged != token
 
-    response = anonymous.get(f"/media/{forged}")
+    with django_assert_num_queries(0):
+        response = anonymous.get(f"/media/{forged}")
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
@@ -142,6 +145,27 @@ def test_forged_links_are_refused_before_any_database_work(
         response = anonymous.get(forged)
 
     assert response.status_code == 404
+
+
+def test_links_made_before_a_key_rotation_keep_working(uploaded, anonymous, settings):
+    _, image = uploaded("Premium")
+    old_secret = settings.SECRET_KEY
+
+    settings.SECRET_KEY = "rotated-" + "n" * 50
+    settings.SECRET_KEY_FALLBACKS = [old_secret]
+    assert fetch(anonymous, image["thumbnails"][0]["url"]).status_code == 200
+
+    settings.SECRET_KEY_FALLBACKS = []  # the old key retired: its links stop working
+    assert fetch(anonymous, image["thumbnails"][0]["url"]).status_code == 404
+
+
+def test_links_are_compact(uploaded):
+    client, image = uploaded("Enterprise")
+    expiring = client.get(f"/api/user/link/{image['id']}/?time=300").json()["url"]
+
+    for url in [image["image"], image["thumbnails"][0]["url"], expiring]:
+        token = path_of(url).removeprefix("/media/")
+        assert len(token) <= 64, token
 
 
 def test_a_thumbnail_link_cannot_be_turned_into_another_height(uploaded, anonymous):
@@ -258,13 +282,18 @@ class TestExpiringLinks:
         assert client.get(f"/api/user/link/{image['id']}/?time=300").status_code == 200
 
 
-def test_an_original_over_a_since_lowered_pixel_limit_is_not_a_server_error(
+def test_a_thumbnail_that_a_since_lowered_pixel_limit_forbids_making_is_404_not_500(
     uploaded, anonymous, settings
 ):
-    _, image = uploaded("Premium", image_bytes(800, 600))
+    data = image_bytes(800, 600)
+    _, image = uploaded("Premium", data)
     Image.objects.get().thumbnails.all().delete()
     settings.MAX_IMAGE_PIXELS = 1000
 
-    response = fetch(anonymous, image["thumbnails"][0]["url"])
+    thumbnail = fetch(anonymous, image["thumbnails"][0]["url"])
+    original = fetch(anonymous, image["image"])
 
-    assert response.status_code == 404
+    assert thumbnail.status_code == 404
+    assert thumbnail.json() == {"detail": "Not found."}
+    assert original.status_code == 200  # the stored file needs no decoding
+    assert body(original) == data

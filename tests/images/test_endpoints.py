@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.storage import default_storage
 
+from accounts.models import Tier
 from images.models import Image, Thumbnail
 
 
@@ -76,16 +77,32 @@ def test_delete_image_removes_row_files_and_thumbnails(
     assert not any(default_storage.exists(n) for n in names)
 
 
-def test_delete_thumbnail_removes_it(uploaded, django_capture_on_commit_callbacks):
+def test_deleting_a_thumbnail_the_tier_includes_is_a_conflict(uploaded):
     client, _ = uploaded("Premium")
     thumb = Thumbnail.objects.get(height=400)
+
+    response = client.delete(f"/api/user/thumbnails/{thumb.pk}/")
+
+    assert response.status_code == 409
+    assert "400 px" in response.json()["detail"] and "Delete the image" in response.json()["detail"]
+    assert Thumbnail.objects.filter(pk=thumb.pk).exists()
+    assert default_storage.exists(thumb.file.name)
+
+
+def test_a_thumbnail_the_tier_dropped_can_be_deleted(uploaded, django_capture_on_commit_callbacks):
+    client, _ = uploaded("Premium")
+    thumb = Thumbnail.objects.get(height=400)
+    client.user.tier = Tier.objects.get(name="Basic")
+    client.user.save()
+    assert client.get(f"/api/user/thumbnails/{thumb.pk}/").status_code == 404  # hidden
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.delete(f"/api/user/thumbnails/{thumb.pk}/")
 
     assert response.status_code == 204
-    assert not Thumbnail.objects.filter(pk=thumb.pk).exists()
+    assert not Thumbnail.objects.filter(image=thumb.image, height=400).exists()
     assert not default_storage.exists(thumb.file.name)
+    assert client.delete(f"/api/user/thumbnails/{thumb.pk}/").status_code == 404
 
 
 @pytest.mark.django_db(transaction=True)

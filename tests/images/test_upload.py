@@ -49,6 +49,7 @@ def test_upload_response_follows_the_tier(client_for, upload, tier, heights, has
         "format",
         "size",
         "created_at",
+        "placeholder",
     }
     assert [t["height"] for t in body["thumbnails"]] == heights
     assert (body["image"] is not None) == has_original

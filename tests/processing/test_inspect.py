@@ -11,8 +11,8 @@ from PIL import Image, ImageFile
 from images.processing import (
     ImageInfo,
     ImageRejected,
+    Limits,
     ThumbnailOptions,
-    headers,
     inspect,
     render_thumbnails,
 )
@@ -20,40 +20,41 @@ from images.processing import (
 from .factories import encode, exif_bytes, interlaced_png, photo_like, png_chunk, png_file
 
 LIMIT = 50_000_000
+LIMITS = Limits(max_pixels=LIMIT)
 
 
 def rejected(data: bytes, **kwargs) -> ImageRejected:
     with pytest.raises(ImageRejected) as caught:
-        inspect(data, max_pixels=kwargs.pop("max_pixels", LIMIT))
+        inspect(data, limits=Limits(max_pixels=kwargs.pop("max_pixels", LIMIT)))
     return caught.value
 
 
 class TestFormatComesFromTheBytes:
     def test_jpeg_is_described_with_its_displayed_size(self, photo_jpeg):
-        assert inspect(photo_jpeg, max_pixels=LIMIT) == ImageInfo(
+        assert inspect(photo_jpeg, limits=LIMITS) == ImageInfo(
             format="JPEG", mime_type="image/jpeg", width=1200, height=800
         )
 
     def test_png_is_described_with_its_displayed_size(self):
         data = encode(Image.new("RGBA", (30, 20)), "PNG")
-        assert inspect(data, max_pixels=LIMIT) == ImageInfo(
+        assert inspect(data, limits=LIMITS) == ImageInfo(
             format="PNG", mime_type="image/png", width=30, height=20
         )
 
     @pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
     def test_rotating_exif_orientation_swaps_the_reported_size(self, fmt):
         data = encode(Image.new("RGB", (30, 20)), fmt, exif=exif_bytes(orientation=6))
-        info = inspect(data, max_pixels=LIMIT)
+        info = inspect(data, limits=LIMITS)
         assert (info.width, info.height) == (20, 30)
 
     @pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
     def test_mirroring_exif_orientation_keeps_the_reported_size(self, fmt):
         data = encode(Image.new("RGB", (30, 20)), fmt, exif=exif_bytes(orientation=4))
-        info = inspect(data, max_pixels=LIMIT)
+        info = inspect(data, limits=LIMITS)
         assert (info.width, info.height) == (30, 20)
 
     def test_image_info_is_immutable(self, photo_jpeg):
-        info = inspect(photo_jpeg, max_pixels=LIMIT)
+        info = inspect(photo_jpeg, limits=LIMITS)
         with pytest.raises(AttributeError):
             info.width = 1
 
@@ -102,7 +103,7 @@ class TestPixelLimit:
 
     def test_exactly_at_the_limit_is_accepted(self):
         data = encode(Image.new("RGB", (200, 100)), "JPEG")
-        assert inspect(data, max_pixels=20_000).width == 200
+        assert inspect(data, limits=Limits(max_pixels=20_000)).width == 200
 
     def test_png_bomb_is_refused_from_its_header_without_decoding(self, bomb, monkeypatch):
         """400 MP claimed by a ~50 KB file: refused before a single pixel is decoded."""
@@ -115,7 +116,7 @@ class TestPixelLimit:
         tracemalloc.start()
         try:
             with pytest.raises(ImageRejected) as caught:
-                inspect(bomb, max_pixels=LIMIT)
+                inspect(bomb, limits=LIMITS)
             with pytest.raises(ImageRejected):
                 render_thumbnails(bomb, [200], options=ThumbnailOptions())
             _, peak = tracemalloc.get_traced_memory()
@@ -134,41 +135,37 @@ class TestPixelLimit:
         assert exc.code == "too_many_pixels"
         assert "3,600,000,000 pixels" in str(exc)
 
-    def test_pillows_own_guard_is_honoured_without_a_warning(self, monkeypatch):
-        """Pillow's bomb guard (a process global) is read, never written, never warns.
-
-        The suite turns DecompressionBombWarning into an error, so a warning would fail.
-        """
-        monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000)
+    def test_the_limit_passed_in_applies_whatever_pillows_global_says(self, monkeypatch):
+        """The pixel limit is an argument: Pillow's process global is neither read nor needed."""
+        monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
         data = encode(Image.new("RGB", (40, 30)), "JPEG")
-        exc = rejected(data)
+        exc = rejected(data, max_pixels=1_000)
         assert exc.code == "too_many_pixels"
-        assert "the limit is 1,000 pixels" in str(exc)
+        assert "the limit is 1,000 pixels (MAX_IMAGE_PIXELS)" in str(exc)
         with pytest.raises(ImageRejected) as caught:
-            render_thumbnails(data, [10], options=ThumbnailOptions())
+            render_thumbnails(data, [10], limits=Limits(max_pixels=1_000))
         assert caught.value.code == "too_many_pixels"
 
     @pytest.mark.filterwarnings("error::PIL.Image.DecompressionBombWarning")
     @pytest.mark.parametrize("pixels", [1_500, 2_500], ids=["warning", "error"])
-    def test_pillows_bomb_warning_or_error_would_become_a_rejection(self, monkeypatch, pixels):
-        """Defence in depth: should our header check ever let one through, Pillow's guard
-        (a warning above its limit, made an error by the suite's warnings filter, or an
-        error above twice its limit) still ends as too_many_pixels, not a crash."""
+    def test_pillows_bomb_guard_firing_anyway_is_a_rejection(self, monkeypatch, pixels):
+        """Defence in depth: with Pillow's global set below our limit, its guard (a
+        warning above it, made an error by a warnings filter, or an error above twice
+        it) still ends as too_many_pixels, not a crash."""
         monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000)
-        monkeypatch.setattr(headers, "_effective_pixel_limit", lambda max_pixels: max_pixels)
         data = encode(Image.new("RGB", (pixels // 10, 10)), "JPEG")
         for call in (
-            lambda: inspect(data, max_pixels=LIMIT),
+            lambda: inspect(data, limits=LIMITS),
             lambda: render_thumbnails(data, [5], options=ThumbnailOptions()),
         ):
             with pytest.raises(ImageRejected) as caught:
                 call()
             assert caught.value.code == "too_many_pixels"
-            assert "1,000 pixels" in str(caught.value)
+            assert "pixels" in str(caught.value)
 
     def test_pillow_global_is_left_alone(self, photo_jpeg, options):
         before = Image.MAX_IMAGE_PIXELS
-        inspect(photo_jpeg, max_pixels=10**12)
+        inspect(photo_jpeg, limits=Limits(max_pixels=10**12))
         render_thumbnails(photo_jpeg, [100], options=options)
         assert before == Image.MAX_IMAGE_PIXELS
 
@@ -219,7 +216,7 @@ class TestIntegrity:
         short = zlib.compress(bytes(50 * (1 + 300)))  # half of the rows
         assert rejected(png_file(ihdr, short)).code == "corrupt"
         whole = zlib.compress(bytes(100 * (1 + 300)))
-        assert inspect(png_file(ihdr, whole), max_pixels=LIMIT).height == 100
+        assert inspect(png_file(ihdr, whole), limits=LIMITS).height == 100
 
     def test_png_whose_image_data_is_not_zlib(self):
         ihdr = struct.pack(">IIBBBBB", 10, 10, 8, 0, 0, 0, 0)
@@ -232,7 +229,7 @@ class TestIntegrity:
     @pytest.mark.parametrize("size", [(1, 1), (3, 5), (9, 10), (17, 3), (64, 48)])
     def test_interlaced_png_sizes_are_understood(self, size):
         data = interlaced_png(photo_like(size))
-        assert inspect(data, max_pixels=LIMIT) == ImageInfo("PNG", "image/png", *size)
+        assert inspect(data, limits=LIMITS) == ImageInfo("PNG", "image/png", *size)
 
     def test_interlaced_png_missing_its_last_pass(self):
         complete = interlaced_png(photo_like((64, 48)))
@@ -253,5 +250,5 @@ def test_png_stored_as_one_huge_image_data_chunk(options):
     raw = bytes(2000 * (1 + 2000 * 3))
     ihdr = struct.pack(">IIBBBBB", 2000, 2000, 8, 2, 0, 0, 0)
     data = png_file(ihdr, zlib.compress(raw, 1))
-    assert inspect(data, max_pixels=LIMIT).width == 2000
+    assert inspect(data, limits=LIMITS).width == 2000
     assert rejected(png_file(ihdr, zlib.compress(raw[:-1], 1))).code == "corrupt"

@@ -166,6 +166,7 @@ def app_env(database_url) -> dict[str, str]:
         DATABASE_URL=database_url,
         SECRET_KEY=settings.SECRET_KEY,
         DJANGO_SETTINGS_MODULE="imageapi.settings",
+        ENV_FILE="",  # a developer's .env must not reach the processes under test
         LOG_LEVEL="WARNING",
     )
     return env
@@ -309,56 +310,41 @@ def gunicorn(app_env, logs) -> Iterator[Callable[..., str]]:
         proc.stop()
 
 
-def render_nginx_site(**values: str) -> str:
-    """deploy/nginx/default.conf.template with ${NAME} filled in, as the nginx image does."""
-    template = (ROOT / "deploy" / "nginx" / "default.conf.template").read_text()
-    return re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], template)
-
-
 @pytest.fixture
 def nginx(tmp_path, logs) -> Iterator[Callable[..., str]]:
-    """nginx running deploy/nginx/default.conf.template in front of an app and the S3 server."""
+    """nginx running deploy/nginx/ in front of an app and the S3 server.
+
+    ``start(app_url, static_root, **values)``: the template values are docker-compose.yml's,
+    with the addresses replaced by the test's and any others given in ``values``.
+    """
+    from tests.deploy.stack import nginx_production_values, write_nginx_config
+
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(binary).exists():
         pytest.skip("nginx is not installed (apt-get install nginx-light); .ci/run installs it")
     started: list[Process] = []
 
-    def start(app_url: str, static_root: Path) -> str:
+    def start(app_url: str, static_root: Path, tls: bool = False, **values: str) -> str:
         port = free_port()
         home = tmp_path / f"nginx-{port}"
         home.mkdir()
-        site = render_nginx_site(
-            APP_UPSTREAM=app_url.removeprefix("http://"),
-            S3_UPSTREAM=os.environ["AWS_S3_ENDPOINT_URL"].removeprefix("http://"),
-            STATIC_ROOT=str(static_root),
-            LISTEN_PORT=f"127.0.0.1:{port}",
-        )
-        (home / "site.conf").write_text(site)
-        (home / "nginx.conf").write_text(
-            f"""
-            {"user root;" if os.geteuid() == 0 else ""}
-            worker_processes 1;
-            pid {home}/nginx.pid;
-            events {{ worker_connections 64; }}
-            http {{
-                include /etc/nginx/mime.types;
-                access_log {home}/access.log;
-                client_body_temp_path {home}/body;
-                proxy_temp_path {home}/proxy;
-                fastcgi_temp_path {home}/fastcgi;
-                uwsgi_temp_path {home}/uwsgi;
-                scgi_temp_path {home}/scgi;
-                include {home}/site.conf;
-            }}
-            """
-        )
+        site = {
+            **nginx_production_values(),
+            "APP_UPSTREAM": app_url.removeprefix("http://"),
+            "S3_UPSTREAM": os.environ["AWS_S3_ENDPOINT_URL"].removeprefix("http://"),
+            "NGINX_RESOLVER": "127.0.0.1",
+            "STATIC_ROOT": str(static_root),
+            "LISTEN": f"127.0.0.1:{port}",
+            **values,
+        }
+        write_nginx_config(home, site, tls=tls)
         argv = [binary, "-p", str(home), "-e", str(home / "error.log"), "-c", "nginx.conf"]
         check = subprocess.run([*argv, "-t"], capture_output=True, text=True, check=False)
         assert check.returncode == 0, check.stderr
         proc = Process(f"nginx :{port}", [*argv, "-g", "daemon off;"], logs / f"nginx-{port}.log")
         started.append(proc.start())
         base = f"http://127.0.0.1:{port}"
-        proc.wait_until(f"nginx on {port}", lambda: http("GET", base + "/healthz")[0] == 200)
+        proc.wait_until(f"nginx on {port}", lambda: http("GET", base + "/nginx-healthz")[0] == 200)
         return base
 
     yield start

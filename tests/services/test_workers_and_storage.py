@@ -117,6 +117,7 @@ def test_a_height_added_to_a_tier_is_backfilled_by_the_worker(
 
     tier.thumbnail_heights = [100, 300]
     tier.save()
+    services.backfill_for_tier(tier)  # what the admin and the tier command do after a change
 
     worker_tasks(2)
     thumbs = thumbnails_of(image, 2)
@@ -133,6 +134,8 @@ def test_deleting_removes_the_objects_from_the_bucket(
     worker_tasks(1)
     thumbs = thumbnails_of(image, 2)
     assert len(bucket.keys()) == 3
+    client.user.tier = Tier.objects.get(name="Basic")  # 400 px leaves the tier: deletable
+    client.user.save()
 
     assert client.delete(f"/api/user/thumbnails/{thumbs[1].pk}/").status_code == 204
     assert bucket.keys() == {image.file.name, thumbs[0].file.name}

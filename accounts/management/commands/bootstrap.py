@@ -3,6 +3,7 @@ import os
 from django.core.management.base import BaseCommand
 
 from accounts.services import ensure_builtin_tiers, ensure_superuser
+from imageapi.database_state import ensure_migrated
 
 
 class Command(BaseCommand):
@@ -13,6 +14,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
+        ensure_migrated()
         tiers = ensure_builtin_tiers()
         self.stdout.write(f"Tiers ready: {', '.join(t.name for t in tiers)}.")
         result = ensure_superuser(

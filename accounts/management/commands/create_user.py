@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import UnknownTier, create_or_update_user
+from imageapi.database_state import ensure_migrated
 from images.services import backfill_for_users
 
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--email")
 
     def handle(self, *args, username: str, password, tier, email, **options) -> None:
+        ensure_migrated()
         before = get_user_model().objects.filter(username=username).values("tier_id").first()
         try:
             user, created = create_or_update_user(

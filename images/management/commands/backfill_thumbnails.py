@@ -3,6 +3,7 @@ import sys
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
+from imageapi.database_state import ensure_migrated
 from images import selectors, services, tasks
 
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, user_ids=None, queue=False, verbosity=1, **options) -> None:
+        ensure_migrated()
         pending = list(selectors.images_missing_thumbnails(user_ids=user_ids))
         if not pending:
             self.stdout.write("Every image has all its thumbnails.")

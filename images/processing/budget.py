@@ -1,0 +1,74 @@
+"""Decode memory, estimated from the header before a pixel is decoded.
+
+The estimate follows what the decoders actually allocate:
+
+* the pixel buffer Pillow decodes into, at the decoded size (after JPEG DCT scaling):
+  1 byte per pixel for 1-bit, grey and palette images, 2 for 16-bit grey, and 4 for
+  everything else (Pillow keeps RGB, CMYK and two-band images in 32 bits per pixel);
+* for a JPEG with more than one scan (every progressive file), libjpeg's whole-image
+  coefficient buffer: 64 two-byte coefficients per 8x8 block of every component, at
+  full size whatever the DCT scale, padded to whole MCUs;
+* a few rows of working buffers in the decoders, the reduced working copy the
+  pipeline makes (in strips) before resizing, when it makes one, and the largest
+  thumbnail twice (the resampled image and its upright, sRGB copy).
+"""
+
+from __future__ import annotations
+
+import math
+
+from images.processing.errors import ImageRejected
+from images.processing.headers import Header
+from images.processing.types import MIB, Limits
+
+# Bytes per pixel of a Pillow image, by mode; every mode not listed uses 4.
+_PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2}
+# Bytes per column of the rows the decoders hold (libjpeg's MCU rows and context rows
+# for upsampling, up to 4 components; Pillow's previous and current PNG row): a bound.
+DECODER_ROW_BYTES = 2 * 16 * 4 * 2
+# Pixel bytes of one strip of the reduction, held in up to three modes at once.
+STRIP_BYTES = 4 * MIB
+
+
+def pixel_bytes(mode: str) -> int:
+    return _PIXEL_BYTES.get(mode, 4)
+
+
+def jpeg_coefficient_bytes(header: Header) -> int:
+    """libjpeg's whole-image coefficient arrays, kept when the file has several scans."""
+    if not (header.progressive or header.scans > 1) or not header.sampling:
+        return 0
+    h_max = max(h for h, _ in header.sampling)
+    v_max = max(v for _, v in header.sampling)
+    mcus_across = math.ceil(header.width / (8 * h_max))
+    mcus_down = math.ceil(header.height / (8 * v_max))
+    blocks = sum(mcus_across * h * mcus_down * v for h, v in header.sampling)
+    return blocks * 64 * 2
+
+
+def estimate(
+    header: Header,
+    mode: str,
+    decoded: tuple[int, int],
+    working: tuple[int, int] | None,
+    largest: tuple[int, int],
+) -> int:
+    """Peak bytes of decoding ``header``'s image into ``mode`` at size ``decoded``,
+    reducing it to a ``working`` copy (None: the decoded image is used as it is), and
+    making a thumbnail of size ``largest`` from it (4 bytes per pixel for both)."""
+    pixels = decoded[0] * decoded[1] * pixel_bytes(mode)
+    copy = working[0] * working[1] * 4 if working else 0
+    rows = header.width * DECODER_ROW_BYTES + 3 * STRIP_BYTES
+    output = 2 * largest[0] * largest[1] * 4
+    return jpeg_coefficient_bytes(header) + pixels + copy + rows + output
+
+
+def check(needed: int, limits: Limits) -> None:
+    if needed > limits.max_decode_bytes:
+        raise ImageRejected(
+            f"Decoding this image would take about {needed / MIB:,.0f} MiB of memory; the "
+            f"limit is {limits.max_decode_bytes / MIB:,.0f} MiB (MAX_DECODE_BYTES). "
+            "Progressive JPEGs and 16-bit images cost the most: save it as a baseline JPEG "
+            "or an 8-bit PNG, or scale it down, and upload it again.",
+            code=ImageRejected.TOO_COSTLY,
+        )
