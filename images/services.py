@@ -17,7 +17,7 @@ from django.db import transaction
 from accounts.models import Tier, User
 from accounts.tiers import entitlements
 from imageapi.errors import Conflict, NotFound, Rejected, TooLarge
-from images import links, processing, quotas, selectors, storage, tasks, thumbnails
+from images import decoding, links, processing, quotas, selectors, storage, tasks, thumbnails
 from images.models import Image, Thumbnail
 from images.thumbnails import ensure_thumbnails
 
@@ -46,23 +46,24 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
         raise upload_too_large()
     quotas.check_upload(owner, size=len(data))
     heights = entitlements(owner).heights
-    try:
-        # The decode that makes the thumbnails: accepted means renderable.
-        decoded = processing.decode(data, heights, limits=thumbnails.processing_limits())
-    except processing.ImageRejected as exc:
-        raise Rejected(str(exc), code=exc.code, field="image") from exc
-    info = decoded.info
+    rendered = []
+    with decoding.decode_slot():  # one slot for the decode and what is made from it
+        try:
+            # The decode that makes the thumbnails: accepted means renderable.
+            decoded = processing.decode(data, heights, limits=thumbnails.processing_limits())
+        except processing.ImageRejected as exc:
+            raise Rejected(str(exc), code=exc.code, field="image") from exc
+        info = decoded.info
+        # In the request (no workers): rendered now, stored once the image row exists,
+        # so the row carries its placeholder from the start.
+        if heights and not tasks.in_background():
+            try:
+                rendered = thumbnails.render(decoded, heights, fmt=info.format, output=None)
+            except Exception:
+                logger.exception("thumbnails for an upload failed; they will be made on demand")
+    del decoded  # the pixels are not needed while the original is stored
 
     key = secrets.token_hex(16)
-
-    # In the request (no workers): rendered now, stored once the image row exists, so
-    # the row carries its placeholder from the start.
-    rendered = []
-    if heights and not tasks.in_background():
-        try:
-            rendered = thumbnails.render(decoded, heights, fmt=info.format, output=None)
-        except Exception:
-            logger.exception("thumbnails for an upload failed; they will be made on demand")
 
     def record(names: list[str]) -> Image:
         with transaction.atomic():

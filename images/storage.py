@@ -8,6 +8,7 @@ classes themselves.
 
 import logging
 from collections.abc import Callable
+from pathlib import Path, PurePosixPath
 from typing import IO, TypeVar
 
 from django.core.files.base import ContentFile
@@ -39,7 +40,7 @@ def save_then_record(files: dict[str, bytes], record: Callable[[list[str]], T]) 
     stored: list[str] = []
     try:
         for name, content in files.items():
-            stored.append(default_storage.save(name, ContentFile(content)))
+            stored.append(_save(name, content))
     except STORAGE_ERRORS as exc:
         logger.warning("storing %s failed: %s", name, exc)
         for done in stored:
@@ -53,12 +54,49 @@ def save_then_record(files: dict[str, bytes], record: Callable[[list[str]], T]) 
         raise
 
 
+def _save(name: str, content: bytes) -> str:
+    try:
+        return default_storage.save(name, ContentFile(content))
+    except FileNotFoundError:
+        # On local disk, its folder was removed as empty between being made and written.
+        return default_storage.save(name, ContentFile(content))
+
+
 def delete_quietly(name: str) -> None:
-    """Remove a file; one that cannot be removed now is left for ``cleanup_storage``."""
+    """Remove a file, and its folder if now empty; what can't go is left for ``cleanup_storage``."""
     try:
         default_storage.delete(name)
     except STORAGE_ERRORS:
         logger.warning("could not remove %s; cleanup_storage will find it", name, exc_info=True)
+        return
+    remove_empty_folders(name)
+
+
+def local_path(name: str) -> Path | None:
+    """Where a name lives on local disk; None with storage that has no folders (S3)."""
+    if is_s3():
+        return None
+    try:
+        return Path(default_storage.path(name))
+    except NotImplementedError:
+        return None
+
+
+def remove_empty_folders(name: str) -> None:
+    """On local disk, remove the folders above ``name`` that are now empty.
+
+    The top-level folders (``originals/``, ``thumbnails/``) stay. A file saved into a
+    folder just removed is saved again (see ``_save``), so this cannot lose an upload.
+    """
+    parents = PurePosixPath(name).parents
+    for folder in list(parents)[:-2]:  # the last two are the top-level folder and ""
+        path = local_path(str(folder))
+        if path is None:
+            return
+        try:
+            path.rmdir()
+        except OSError:  # not empty (or already gone): nothing above is empty either
+            return
 
 
 def delete_on_commit(name: str) -> None:

@@ -6,15 +6,16 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
+from imageapi.errors import Unavailable
 from imageapi.outages import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
 
-# The tasks are idempotent, so a retry after an outage, or a redelivery after a lost
-# worker, redoes nothing twice.
+# The tasks are idempotent, so a retry after an outage (or a thumbnail another process
+# did not finish in time), or a redelivery after a lost worker, redoes nothing twice.
 TASK_OPTIONS = {
     "acks_late": True,
-    "autoretry_for": TRANSIENT_ERRORS,
+    "autoretry_for": (*TRANSIENT_ERRORS, Unavailable),
     "retry_backoff": True,
     "max_retries": 5,
     "ignore_result": True,

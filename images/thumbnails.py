@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -9,11 +10,16 @@ from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save
 
 from imageapi import metrics
-from imageapi.errors import NotFound
-from images import processing, storage
+from imageapi.errors import NotFound, Unavailable
+from imageapi.outages import STORAGE_ERRORS
+from images import decoding, processing, storage
 from images.models import Image, Thumbnail
 
 logger = logging.getLogger(__name__)
+
+# Waiting for a thumbnail someone else is making: polls start fast, then back off.
+WAIT_FIRST_PAUSE = 0.05
+WAIT_LONGEST_PAUSE = 0.5
 
 
 def thumbnail_options() -> processing.ThumbnailOptions:
@@ -23,6 +29,7 @@ def thumbnail_options() -> processing.ThumbnailOptions:
         jpeg_optimize=settings.THUMBNAIL_JPEG_OPTIMIZE,
         webp_quality=settings.THUMBNAIL_WEBP_QUALITY,
         avif_quality=settings.THUMBNAIL_AVIF_QUALITY,
+        avif_speed=settings.THUMBNAIL_AVIF_SPEED,
     )
 
 
@@ -38,7 +45,7 @@ def render(
     source: bytes | processing.Decoded, heights: Iterable[int], *, fmt: str, output: str | None
 ) -> list[processing.Thumbnail]:
     """Thumbnails of the original in ``fmt`` (``output`` None: the source's own), encoded
-    with the product's settings; nothing is stored."""
+    with the product's settings; nothing is stored. Callers hold a decode slot."""
     with metrics.rendering(fmt) as made:
         made[:] = processing.render_thumbnails(
             source,
@@ -61,6 +68,17 @@ def placeholder_of(rendered: list[processing.Thumbnail]) -> str:
         return ""
 
 
+def store_rendered(
+    image: Image, fmt: str, rendered: list[processing.Thumbnail]
+) -> dict[int, Thumbnail]:
+    """Store rendered thumbnails of ``image`` (files, then rows); return them by height."""
+    try:
+        return _store(image, fmt, rendered)
+    except IntegrityError:
+        # Another worker stored some of them first: keep theirs, store the rest alone.
+        return {thumb.requested_height: _store_one(image, fmt, thumb) for thumb in rendered}
+
+
 def ensure_thumbnails(
     image: Image,
     heights: Iterable[int],
@@ -70,39 +88,95 @@ def ensure_thumbnails(
 ) -> dict[int, Thumbnail]:
     """Make sure the image has a thumbnail for each height in ``fmt``; return them by height.
 
-    Only missing ones are rendered, all from one decode of the original. Safe to run
-    concurrently: when two workers race, the loser's files are removed and the winner's
-    rows are returned. When the image is deleted meanwhile, :class:`NotFound` is raised
-    and no file is left behind.
+    Only missing ones are rendered, all from one decode of the original. Each thumbnail is
+    made once however many ask at the same time: the first to claim it renders it, the
+    others wait (at most ``THUMBNAIL_WAIT_SECONDS``) for its row. Should two still race
+    (an expired claim, a cache outage), the loser's files are removed and the winner's
+    rows returned. When the image is deleted meanwhile, :class:`NotFound` is raised and
+    no file is left behind. :class:`Unavailable` when it cannot be made in time.
     """
     fmt = fmt or image.format
     wanted = sorted(set(heights))
-    rows = Thumbnail.objects.filter(image=image, format=fmt, height__in=wanted)
-    existing = {t.height: t for t in rows}
+    if not wanted:
+        return {}
+    existing = _stored(image, fmt, wanted)
     missing = [h for h in wanted if h not in existing]
-    if not missing:
-        return existing
+    deadline = time.monotonic() + settings.THUMBNAIL_WAIT_SECONDS
+    while missing:
+        keys = {decoding.claim_key(image.pk, h, fmt): h for h in missing}
+        mine = decoding.claim(keys)
+        try:
+            if mine:
+                heights_mine = [keys[key] for key in mine]
+                # Whoever held a claim before us may have finished in between.
+                existing.update(_stored(image, fmt, heights_mine))
+                todo = [h for h in heights_mine if h not in existing]
+                if todo:
+                    existing.update(_render_and_store(image, fmt, todo, original))
+        finally:
+            decoding.release(mine)
+        missing = [h for h in missing if h not in existing]
+        if missing:
+            existing.update(_wait_for_others(image, fmt, missing, keys, deadline))
+            missing = [h for h in missing if h not in existing]
+    return existing
+
+
+def _stored(image: Image, fmt: str, heights: list[int]) -> dict[int, Thumbnail]:
+    rows = Thumbnail.objects.filter(image=image, format=fmt, height__in=heights)
+    return {t.height: t for t in rows}
+
+
+def _wait_for_others(
+    image: Image, fmt: str, heights: list[int], keys: dict[str, int], deadline: float
+) -> dict[int, Thumbnail]:
+    """Poll for the rows others are making until they are there or a claim lapses.
+
+    A lapsed claim without its row means its holder failed (or the image is gone): the
+    caller then claims it itself.
+    """
+    claims = {h: key for key, h in keys.items() if h in heights}
+    pause = WAIT_FIRST_PAUSE
+    while True:
+        if time.monotonic() + pause > deadline:
+            logger.warning("image %s: thumbnails %s not made in time", image.key, heights)
+            raise Unavailable(decoding.BUSY)
+        time.sleep(pause)
+        pause = min(pause * 2, WAIT_LONGEST_PAUSE)
+        found = _stored(image, fmt, heights)
+        pending = [h for h in heights if h not in found]
+        if not pending:
+            return found
+        if not all(decoding.is_claimed(claims[h]) for h in pending):
+            if not Image.objects.filter(pk=image.pk).exists():
+                raise NotFound("Not found.")
+            return found
+
+
+def _render_and_store(
+    image: Image, fmt: str, heights: list[int], original: bytes | processing.Decoded | None
+) -> dict[int, Thumbnail]:
     if original is None:
-        original = storage.read(image.file.name)
+        original = _read_original(image)
     output = None if fmt == image.format else fmt
-    rendered = render(original, missing, fmt=fmt, output=output)
+    with decoding.decode_slot():
+        logger.info("image %s: rendering %s thumbnails %s", image.key, fmt, heights)
+        rendered = render(original, heights, fmt=fmt, output=output)
     if output is None and not image.placeholder:
         # Before the rows that show it, so no answer lists the thumbnails without it.
         image.placeholder = placeholder_of(rendered)
         Image.objects.filter(pk=image.pk).update(placeholder=image.placeholder)
-    existing.update(store_rendered(image, fmt, rendered))
-    return existing
+    return store_rendered(image, fmt, rendered)
 
 
-def store_rendered(
-    image: Image, fmt: str, rendered: list[processing.Thumbnail]
-) -> dict[int, Thumbnail]:
-    """Store rendered thumbnails of ``image`` (files, then rows); return them by height."""
+def _read_original(image: Image) -> bytes:
+    """The original's bytes; :class:`NotFound` when it went with its deleted image."""
     try:
-        return _store(image, fmt, rendered)
-    except IntegrityError:
-        # Another worker stored some of them first: keep theirs, store the rest alone.
-        return {t.requested_height: _store_one(image, fmt, t) for t in rendered}
+        return storage.read(image.file.name)
+    except STORAGE_ERRORS as exc:
+        if storage.is_missing(exc) and not Image.objects.filter(pk=image.pk).exists():
+            raise NotFound("Not found.") from None
+        raise
 
 
 def _store_one(image: Image, fmt: str, thumb: processing.Thumbnail) -> Thumbnail:

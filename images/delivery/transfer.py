@@ -11,6 +11,8 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 
+from imageapi.errors import NotFound, Unavailable
+from imageapi.outages import STORAGE_ERRORS
 from images import storage
 from images.delivery.grants import MediaFile
 
@@ -30,6 +32,16 @@ def _disposition(media: MediaFile) -> str:
     return f'inline; filename="{media.download_name}"'
 
 
+def _open(media: MediaFile):
+    """The file's stream; :class:`NotFound` when it was deleted since its row was read."""
+    try:
+        return storage.open_stream(media.name)
+    except STORAGE_ERRORS as exc:
+        if storage.is_missing(exc):
+            raise NotFound("Not found.") from None
+        raise Unavailable(storage.UNAVAILABLE) from exc
+
+
 class AppTransfer:
     """The app streams the file itself (the embedded mode)."""
 
@@ -37,9 +49,7 @@ class AppTransfer:
         if request.method == "HEAD":
             response = HttpResponse(content_type=media.content_type)
         else:
-            response = FileResponse(
-                storage.open_stream(media.name), content_type=media.content_type
-            )
+            response = FileResponse(_open(media), content_type=media.content_type)
         response["Content-Length"] = str(media.size)
         response["Content-Disposition"] = _disposition(media)
         return response

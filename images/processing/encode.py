@@ -30,8 +30,14 @@ def encode(img: Image.Image, fmt: str, options: ThumbnailOptions) -> bytes:
         # WebP and AVIF have no grey modes.
         if img.mode in ("L", "LA"):
             img = img.convert("RGBA" if has_alpha else "RGB")
-        quality = options.webp_quality if fmt == "WEBP" else options.avif_quality
-        kwargs = {"quality": quality}
+        if fmt == "WEBP":
+            kwargs = {"quality": options.webp_quality}
+        else:
+            kwargs = {
+                "quality": options.avif_quality,
+                "speed": options.avif_speed,
+                "max_threads": 1,
+            }
     # Pillow carries comments, ICC profiles and EXIF over from .info for some formats;
     # every image reaching here is this call's own object, so clearing it is safe.
     img.info = {}

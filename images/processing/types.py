@@ -50,6 +50,10 @@ class ThumbnailOptions:
     jpeg_optimize: bool = True
     webp_quality: int = 80
     avif_quality: int = 60
+    # libavif's encoder speed (0 slowest .. 10 fastest). 8 makes a noisy 533x400 AVIF in
+    # about 0.3 s on one core (Pillow's default 6: 1.8 s) for files about 5 % larger; one
+    # thread, as the number of decodes running at once is bounded by the caller already.
+    avif_speed: int = 8
     # Box-reduce before Lanczos: a cheap reduce() brings the image down to no less than
     # reducing_gap times the target, then Lanczos does the rest. Measured on a
     # photo-like 12 MP image against a pure Lanczos resize: 1.5 gives ~39 dB PSNR, 2.0
@@ -62,6 +66,8 @@ class ThumbnailOptions:
             value = getattr(self, name)
             if not 0 <= value <= 100:
                 raise ValueError(f"{name} must be between 0 and 100, not {value!r}")
+        if not 0 <= self.avif_speed <= 10:
+            raise ValueError(f"avif_speed must be between 0 and 10, not {self.avif_speed!r}")
         if not self.reducing_gap >= 1.0:
             raise ValueError(f"reducing_gap must be 1.0 or more, not {self.reducing_gap!r}")
 

@@ -1,0 +1,66 @@
+import re
+import sys
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from images import orphans
+
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration(text: str) -> timedelta:
+    """``90``, ``90s``, ``30m``, ``1h`` or ``2d``."""
+    match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text.lower())
+    if not match:
+        raise ValueError(f"not a duration: {text!r} (e.g. 3600, 30m, 1h, 2d)")
+    return timedelta(seconds=int(match[1]) * UNITS[match[2] or "s"])
+
+
+class Command(BaseCommand):
+    help = (
+        "List files in storage that no image or thumbnail row names, and empty folders "
+        "(local disk). Nothing is removed unless --delete is given. Files younger than the "
+        "grace period are never touched: they may belong to an upload still in flight."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--delete", action="store_true", help="Remove what is found (default: only list)."
+        )
+        parser.add_argument(
+            "--grace",
+            default=f"{settings.CLEANUP_GRACE_SECONDS}s",
+            help="Only consider files older than this, e.g. 3600, 30m, 1h, 2d "
+            "(default: CLEANUP_GRACE_SECONDS, %(default)s).",
+        )
+
+    def handle(self, *args, delete=False, grace="", verbosity=1, **options) -> None:
+        try:
+            grace_period = duration(grace)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        files = folders = size = 0
+        # The bar goes to the command's error stream (a terminal), never into the listing.
+        bar_file = getattr(self.stderr, "_out", sys.stderr)
+        with tqdm(unit=" files", disable=verbosity == 0, file=bar_file) as progress:
+            for orphan in orphans.find(grace_period, on_file=progress.update):
+                if orphan.is_folder:
+                    folders += 1
+                else:
+                    files += 1
+                    size += orphan.size
+                if verbosity:
+                    label = "empty folder" if orphan.is_folder else f"{orphan.size:,} bytes"
+                    progress.write(f"{orphan.name}  ({label})", file=self.stdout, end="")
+                if delete:
+                    orphans.remove(orphan)
+        summary = f"{files} files without a row ({size:,} bytes), {folders} empty folders"
+        if delete:
+            self.stdout.write(self.style.SUCCESS(f"Removed {summary}."))
+        elif files or folders:
+            self.stdout.write(self.style.WARNING(f"Found {summary}. Run with --delete to remove."))
+        else:
+            self.stdout.write("Nothing to clean up.")
