@@ -7,6 +7,7 @@ handler (``exception_handler``) and, for views outside DRF (media links, the adm
 """
 
 import logging
+import sys
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -217,4 +218,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
+    # Django calls this while it handles the exception: a database outage met outside a
+    # view (in a middleware: sessions, the brute-force guard) is still a 503, not a 500.
+    error = as_service_error(sys.exc_info()[1])
+    if error is not None:
+        return json_error(error)
     return JsonResponse({"detail": "Server error."}, status=500)
