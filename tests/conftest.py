@@ -1,7 +1,6 @@
 """Fixtures shared by the whole suite: users per tier, authenticated clients, images."""
 
 import io
-import socket
 from collections.abc import Callable
 
 import pytest
@@ -11,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Tier, User
 from accounts.services import ensure_builtin_tiers
+from tests.live_server import free_port
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -31,13 +31,6 @@ def _isolated(settings, tmp_path):
 
         default_storage.bucket.objects.all().delete()
     cache.clear()
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (for servers to start, or to find closed)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -116,13 +116,22 @@ def healthy(base: str) -> bool:
 class Process:
     """A server subprocess in its own process group, its output in a log file.
 
-    As a context manager it is started on entry and stopped on exit.
+    As a context manager it is started on entry and stopped on exit. An app server has
+    ``base``, its URL.
     """
 
     def __init__(
-        self, name: str, argv: list[str], log: Path, env: dict | None = None, cwd: Path = ROOT
+        self,
+        name: str,
+        argv: list[str],
+        log: Path,
+        env: dict | None = None,
+        *,
+        base: str = "",
+        cwd: Path = ROOT,
     ):
         self.name, self.argv, self.log, self.env, self.cwd = name, argv, log, env, cwd
+        self.base = base
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "Process":
@@ -183,8 +192,9 @@ class Process:
             self.stop()
             raise AssertionError(f"{exc}\n--- {self.name} output:\n{self.output()}") from None
 
-    def wait_healthy(self, base: str, timeout: float = START_TIMEOUT) -> str:
-        """Wait until the app at ``base`` answers /healthz; returns ``base``."""
+    def wait_healthy(self, timeout: float = START_TIMEOUT) -> str:
+        """Wait until the app answers /healthz; returns its base URL."""
+        base = self.base
         self.wait_until(f"{self.name} answering {base}/healthz", lambda: healthy(base), timeout)
         return base
 
@@ -192,19 +202,24 @@ class Process:
 # --- The app, served the ways the product serves it ----------------------------------
 
 
-def make_run(port: int, env: dict[str, str], log: Path) -> Process:
+def _loopback(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
+
+
+def make_run_server(port: int, env: dict[str, str], log: Path) -> Process:
     """`make run` (migrate, bootstrap, collectstatic, then waitress) on 127.0.0.1:port."""
     argv = ["make", "--no-print-directory", "run", "HOST=127.0.0.1", f"PORT={port}"]
-    return Process(f"make run :{port}", argv, log, env)
+    return Process(f"make run :{port}", argv, log, env, base=_loopback(port))
 
 
-def waitress(port: int, env: dict[str, str], log: Path) -> Process:
+def waitress_server(port: int, env: dict[str, str], log: Path) -> Process:
     """`make run`'s server alone (``python -m imageapi.serve``), set up beforehand."""
     env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
-    return Process(f"imageapi.serve :{port}", [sys.executable, "-m", "imageapi.serve"], log, env)
+    argv = [sys.executable, "-m", "imageapi.serve"]
+    return Process(f"imageapi.serve :{port}", argv, log, env, base=_loopback(port))
 
 
-def gunicorn(port: int, env: dict[str, str], log: Path, *options: str) -> Process:
+def gunicorn_server(port: int, env: dict[str, str], log: Path, *options: str) -> Process:
     """gunicorn serving the app on 127.0.0.1:port, as the scaled-out setup does."""
     argv = [
         str(BIN / "gunicorn"),
@@ -213,4 +228,4 @@ def gunicorn(port: int, env: dict[str, str], log: Path, *options: str) -> Proces
         "--no-control-socket",
         *options,
     ]
-    return Process(f"gunicorn :{port}", argv, log, env)
+    return Process(f"gunicorn :{port}", argv, log, env, base=_loopback(port))

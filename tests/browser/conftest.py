@@ -10,23 +10,17 @@ flow records each URL the browser requests and saves a screenshot under
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import threading
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.live_server import ROOT, embedded_env, free_port, gunicorn_server, manage
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "browser"
 PASSWORD = "browser-flows-password-1"
@@ -68,20 +62,7 @@ class App:
 
     def manage(self, *commands: list[str]) -> str:
         """Run operator commands (``manage.py`` argument lists) in one Python process."""
-        script = (
-            "import sys, django; from django.core.management import call_command; "
-            "django.setup(); [call_command(*argv) for argv in eval(sys.argv[1])]"
-        )
-        result = subprocess.run(
-            [str(BIN / "python"), "-c", script, repr([list(c) for c in commands])],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, f"{commands}: {result.stdout}{result.stderr}"
-        return result.stdout
+        return manage(self.env, *commands)
 
     def api(self, method: str, path: str, token: str | None = None, body: dict | None = None):
         headers = {"Content-Type": "application/json"}
@@ -103,19 +84,6 @@ class Origin:
 
     url: str
     pages: dict[str, str] = field(default_factory=dict)
-
-
-def _wait(what: str, check: Callable[[], object], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except Exception as exc:  # not up yet
-            error = exc
-        time.sleep(0.2)
-    raise AssertionError(f"{what} did not happen within {timeout:g} s ({error})")
 
 
 def _static_server(pages: dict[str, str]) -> tuple[ThreadingHTTPServer, str]:
@@ -161,13 +129,9 @@ def app(tmp_path_factory, origins) -> Iterator[App]:
         pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM)")
     data_dir = tmp_path_factory.mktemp("browser-data")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
-    for name in ("DATABASE_URL", "CACHE_URL", "REDIS_URL", "CELERY_BROKER_URL", "STORAGE"):
-        env.pop(name, None)
-    env.update(
+    env = embedded_env(
+        data_dir,
         DJANGO_SETTINGS_MODULE="imageapi.settings",
-        DATA_DIR=str(data_dir),
-        STATIC_ROOT=str(data_dir / "static"),
         CORS_ALLOWED_ORIGINS=origins[0].url,
         DJANGO_SUPERUSER_USERNAME="admin",
         DJANGO_SUPERUSER_PASSWORD=ADMIN_PASSWORD,
@@ -187,33 +151,9 @@ def app(tmp_path_factory, origins) -> Iterator[App]:
             for name, tier in USERS.items()
         ),
     )
-    with open(app.log, "ab") as log:
-        server = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "imageapi.wsgi:application",
-                "--bind", f"127.0.0.1:{port}",
-                "--workers", "1",
-                "--threads", "4",
-                "--access-logfile", "-",
-            ],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    try:
-        _wait("the server answering /healthz", lambda: _ok(app.url + "/healthz"))
+    with gunicorn_server(port, env, app.log, "--threads", "4") as server:
+        server.wait_healthy()
         yield app
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-
-
-def _ok(url: str) -> bool:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return response.status == 200
 
 
 @pytest.fixture(scope="session")

@@ -2,19 +2,14 @@
 under the Content-Security-Policy: their scripts are the site's own files, none inline.
 Skipped where no Chromium is installed."""
 
-import os
 import shutil
 import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.live_server import embedded_env, free_port, manage, waitress_server
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs chromium")
@@ -24,47 +19,10 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs chromium")
 def site(tmp_path_factory):
     """The app served by `make run`'s server on loopback, static files collected."""
     data = tmp_path_factory.mktemp("csp-site")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))},
-        "DATA_DIR": str(data),
-        "STATIC_ROOT": str(data / "static"),
-        "DATABASE_URL": f"sqlite:///{data / 'db.sqlite3'}",
-        "SECURE_COOKIES": "0",
-        "PORT": str(free_port()),
-    }
-    for key in ("CACHE_URL", "CELERY_BROKER_URL", "STORAGE"):
-        env.pop(key, None)
-    for command in (["migrate", "--no-input"], ["collectstatic", "--no-input", "-v0"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "imageapi.serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{env['PORT']}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2)
-                break
-            except OSError:
-                assert server.poll() is None, "the server exited"
-                assert time.monotonic() < deadline, "the server did not come up"
-                time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
+    env = embedded_env(data, SECURE_COOKIES="0")
+    manage(env, ["migrate", "--no-input"], ["collectstatic", "--no-input", "--verbosity", "0"])
+    with waitress_server(free_port(), env, data / "server.log") as server:
+        yield server.wait_healthy()
 
 
 def rendered(url: str) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import image_bytes
-from tests.live_server import embedded_env, free_port, http, manage, waitress
+from tests.live_server import embedded_env, free_port, http, manage, waitress_server
 
 PG_BINS = sorted(
     Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: (len(p.parent.name), p.parent.name)
@@ -162,7 +162,6 @@ def live(tmp_path_factory) -> Iterator[Live]:
     # Not pytest's tmp dir: the postgres user must reach it, and pytest's is private to us.
     postgres = PrivatePostgres(Path(tempfile.mkdtemp(prefix="imageapi-pg-")), free_port())
     data = tmp_path_factory.mktemp("outage-data")
-    port = free_port()
     env = embedded_env(
         data,
         DATABASE_URL=postgres.url,
@@ -182,8 +181,8 @@ def live(tmp_path_factory) -> Iterator[Live]:
             ["collectstatic", "--no-input", "--verbosity", "0"],
             ["create_user", "alice", "--password", PASSWORD, "--tier", "Enterprise"],
         )
-        with waitress(port, env, data / "server.log") as server:
-            live = Live(server.wait_healthy(f"http://127.0.0.1:{port}"), postgres)
+        with waitress_server(free_port(), env, data / "server.log") as server:
+            live = Live(server.wait_healthy(), postgres)
             _prepare(live)
             yield live
     finally:

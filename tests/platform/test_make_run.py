@@ -3,21 +3,16 @@ collectstatic take turns), and clients trickling headers or bodies do not hold u
 /healthz. The servers run on loopback and are stopped by the fixture."""
 
 import http.client
-import os
 import shutil
-import signal
 import socket
-import subprocess
 import threading
 import time
-from pathlib import Path
+from contextlib import ExitStack
 from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.live_server import embedded_env, free_port, make_run_server
 
 pytestmark = pytest.mark.skipif(not shutil.which("flock"), reason="needs flock (util-linux)")
 
@@ -38,52 +33,17 @@ def healthz(port: int, timeout: float = 10) -> tuple[int, float]:
 def two_servers(tmp_path_factory):
     """Two `make run` in one checkout, started at the same moment on one data dir."""
     data = tmp_path_factory.mktemp("run-data")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))},
-        "DATA_DIR": str(data),
-        "STATIC_ROOT": str(data / "static"),
-        "DATABASE_URL": f"sqlite:///{data / 'db.sqlite3'}",
-        "SECURE_COOKIES": "0",
-        "HOME": str(data / "home"),  # where a control socket would appear
-    }
-    (data / "home").mkdir()
-    env.pop("CACHE_URL", None)
-    env.pop("CELERY_BROKER_URL", None)
-    servers = []
-    for _ in range(2):
-        port = free_port()
-        log = open(data / f"run-{port}.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen(
-            ["make", "--no-print-directory", "run", f"PORT={port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        servers.append((proc, port, data / f"run-{port}.log"))
-    try:
-        deadline = time.monotonic() + 120
-        for proc, port, log in servers:
-            while True:
-                assert proc.poll() is None, f"make run exited:\n{log.read_text()[-3000:]}"
-                try:
-                    if healthz(port, timeout=2)[0] == 200:
-                        break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, f"not up:\n{log.read_text()[-3000:]}"
-                time.sleep(0.2)
-        yield SimpleNamespace(ports=[port for _, port, _ in servers], home=data / "home")
-    finally:
-        for proc, _, _ in servers:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+    (data / "home").mkdir()  # where a control socket would appear
+    env = embedded_env(data, SECURE_COOKIES="0", HOME=str(data / "home"))
+    ports = [free_port(), free_port()]
+    with ExitStack() as running:
+        servers = [
+            running.enter_context(make_run_server(port, env, data / f"run-{port}.log"))
+            for port in ports
+        ]
+        for server in servers:
+            server.wait_healthy(timeout=120)
+        yield SimpleNamespace(ports=ports, home=data / "home")
 
 
 def test_two_servers_started_at_once_both_serve(two_servers):

@@ -13,15 +13,9 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from email.message import Message
 from pathlib import Path
 from urllib.parse import quote
 
@@ -31,9 +25,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-START_TIMEOUT = 30.0
+from tests.live_server import BIN, Process, free_port, gunicorn_server, http
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` selects by marker
@@ -42,98 +34,6 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.services)
-
-
-def wait_for(what: str, check: Callable[[], object], timeout: float = START_TIMEOUT):
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            result = check()
-        except Exception as exc:  # the thing is not up yet
-            last_error = exc
-        else:
-            if result:
-                return result
-        time.sleep(0.1)
-    raise AssertionError(f"{what} did not happen within {timeout:g} s (last error: {last_error})")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def http(
-    method: str, url: str, headers: dict | None = None, data: bytes | None = None
-) -> tuple[int, Message, bytes]:
-    """One HTTP request that never follows redirects: (status, headers, body).
-
-    The headers are an ``email.message.Message``: names are case-insensitive.
-    """
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    opener = urllib.request.build_opener(NoRedirect)
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    try:
-        with opener.open(request, timeout=30) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers, exc.read()
-
-
-class Process:
-    """A server subprocess whose output goes to a log file shown when a test fails."""
-
-    def __init__(self, name: str, argv: list[str], log: Path, env: dict | None = None):
-        self.name, self.argv, self.log, self.env = name, argv, log, env
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> "Process":
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(
-                self.argv,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=self.env,
-                cwd=ROOT,
-                start_new_session=True,
-            )
-        return self
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self, timeout: float = 20.0) -> None:
-        if not self.alive():
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-
-    def output(self, limit: int | None = 4000) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return text[-limit:] if limit else text
-
-    def wait_until(self, what: str, check: Callable[[], object]) -> None:
-        def ready():
-            if not self.alive():
-                raise AssertionError(f"{self.name} exited:\n{self.output()}")
-            return check()
-
-        try:
-            wait_for(what, ready)
-        except AssertionError as exc:
-            self.stop()
-            raise AssertionError(f"{exc}\n--- {self.name} output:\n{self.output()}") from None
 
 
 # --- The environment with-services made ---------------------------------------------
@@ -289,21 +189,10 @@ def gunicorn(app_env, logs) -> Iterator[Callable[..., str]]:
 
     def start(**env: str) -> str:
         port = free_port()
-        proc = Process(
-            f"gunicorn :{port}",
-            [
-                str(BIN / "gunicorn"),
-                "imageapi.wsgi:application",
-                *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--access-logfile", "-"),
-                "--no-control-socket",
-            ],
-            logs / f"gunicorn-{port}.log",
-            {**app_env, **env},
-        ).start()
+        log = logs / f"gunicorn-{port}.log"
+        proc = gunicorn_server(port, {**app_env, **env}, log).start()
         started.append(proc)
-        base = f"http://127.0.0.1:{port}"
-        proc.wait_until(f"gunicorn on {port}", lambda: http("GET", base + "/healthz")[0] == 200)
-        return base
+        return proc.wait_healthy()
 
     yield start
     for proc in started:

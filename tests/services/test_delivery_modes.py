@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from images import links
 from images.models import Image, Thumbnail
 from tests.conftest import image_bytes
-from tests.services.conftest import http
+from tests.live_server import http
 from tests.services.test_workers_and_storage import path_of, thumbnails_of
 
 pytestmark = pytest.mark.django_db(transaction=True)

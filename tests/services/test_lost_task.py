@@ -11,7 +11,7 @@ import pytest
 from images import tasks
 from images.models import Thumbnail
 from tests.conftest import image_bytes
-from tests.services.conftest import BIN, Process, free_port, wait_for
+from tests.live_server import BIN, Process, free_port, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -20,7 +20,7 @@ from dnslib import QTYPE, RR, A, DNSRecord
 from rest_framework.test import APIClient
 
 from images.models import Image
-from tests.services.conftest import BIN, Process, free_port, http, wait_for
+from tests.live_server import BIN, Process, free_port, http, wait_for
 from tests.services.test_delivery_modes import stored  # noqa: F401 (a fixture)
 from tests.services.test_workers_and_storage import path_of
 

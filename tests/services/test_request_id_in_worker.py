@@ -8,7 +8,7 @@ import pytest
 from imageapi import request_id
 from images import tasks
 from tests.conftest import image_bytes
-from tests.services.conftest import BIN, Process, wait_for
+from tests.live_server import BIN, Process, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

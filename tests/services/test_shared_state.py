@@ -6,7 +6,7 @@ from django.test import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.services.conftest import free_port, http, wait_for
+from tests.live_server import free_port, http, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

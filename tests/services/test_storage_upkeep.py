@@ -12,7 +12,7 @@ from PIL import Image as PILImage
 
 from images.models import Image, Thumbnail
 from tests.conftest import image_bytes
-from tests.services.conftest import http
+from tests.live_server import http
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ from accounts.models import Tier
 from images import services, tasks
 from images.models import Image, Thumbnail
 from tests.conftest import image_bytes
-from tests.services.conftest import wait_for
+from tests.live_server import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
