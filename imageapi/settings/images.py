@@ -4,6 +4,7 @@ import os
 
 from imageapi.settings.environment import env
 from imageapi.settings.storage import STORAGE
+from imageapi.settings.tasks import CELERY_TASK_TIME_LIMIT
 
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)
@@ -63,11 +64,12 @@ def _cores() -> int:
 # is answered 503 with Retry-After. A thumbnail is made once however many ask for it at
 # the same time: the others wait up to THUMBNAIL_WAIT_SECONDS for it. The claim that
 # says who makes it lives in the cache (shared by processes with CACHE_URL) and expires
-# after THUMBNAIL_CLAIM_SECONDS should its maker die.
+# after THUMBNAIL_CLAIM_SECONDS should its maker die: by default the longest a task may
+# run, so a killed worker's redelivered task finds the claim gone.
 MAX_CONCURRENT_DECODES = env.int("MAX_CONCURRENT_DECODES", default=_cores())
 DECODE_WAIT_SECONDS = env.float("DECODE_WAIT_SECONDS", default=10.0)
 THUMBNAIL_WAIT_SECONDS = env.float("THUMBNAIL_WAIT_SECONDS", default=30.0)
-THUMBNAIL_CLAIM_SECONDS = env.int("THUMBNAIL_CLAIM_SECONDS", default=120)
+THUMBNAIL_CLAIM_SECONDS = env.int("THUMBNAIL_CLAIM_SECONDS", default=CELERY_TASK_TIME_LIMIT)
 # Files older than this without a database row are orphans to `cleanup_storage`;
 # younger ones may belong to an upload still in flight.
 CLEANUP_GRACE_SECONDS = env.int("CLEANUP_GRACE_SECONDS", default=3600)

@@ -1,4 +1,5 @@
 import pytest
+from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
 from tests.conftest import image_bytes
@@ -24,3 +25,20 @@ def uploaded(client_for, upload):
 
 def path_of(url: str) -> str:
     return url.split("testserver", 1)[1]
+
+
+def stored_files() -> list[str]:
+    """Every file in media storage, through the storage API (local disk or S3)."""
+    found = []
+
+    def walk(path: str) -> None:
+        dirs, files = default_storage.listdir(path)
+        found.extend(f"{path}/{f}".lstrip("/") for f in files)
+        for d in dirs:
+            walk(f"{path}/{d}".lstrip("/"))
+
+    try:
+        walk("")
+    except FileNotFoundError:
+        return []
+    return found

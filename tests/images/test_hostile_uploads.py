@@ -3,7 +3,7 @@
 import pytest
 
 from images.models import Image, Thumbnail
-from tests.images.test_upload import stored_files
+from tests.images.conftest import stored_files
 from tests.processing import hostile
 from tests.processing.factories import encode, photo_like
 

@@ -14,6 +14,7 @@ from imageapi.errors import NotAllowed, RateLimited
 from images import quotas, services
 from images.models import Image
 from tests.conftest import image_bytes, upload_file
+from tests.images.conftest import stored_files
 
 
 @pytest.fixture
@@ -28,11 +29,6 @@ def limited_tier(db):
     return make
 
 
-def stored_files(settings) -> list:
-    root = settings.STORAGES["default"]["OPTIONS"]["location"]
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
-
-
 class TestImageQuota:
     def test_the_upload_past_the_limit_is_403_naming_limit_and_usage(
         self, client_for, upload, limited_tier, settings
@@ -40,7 +36,7 @@ class TestImageQuota:
         client = client_for(limited_tier(max_images=2))
         assert upload(client).status_code == 201
         assert upload(client).status_code == 201
-        files_before = stored_files(settings)
+        files_before = stored_files()
 
         response = upload(client)
 
@@ -48,7 +44,7 @@ class TestImageQuota:
         detail = response.json()["detail"]
         assert "allows 2 stored images" in detail and "you have 2" in detail
         assert Image.objects.filter(owner=client.user).count() == 2
-        assert stored_files(settings) == files_before  # nothing left behind
+        assert stored_files() == files_before  # nothing left behind
 
     def test_deleting_an_image_frees_its_slot(self, client_for, upload, limited_tier):
         client = client_for(limited_tier(max_images=1))
@@ -262,5 +258,5 @@ def test_two_uploads_racing_for_the_last_slot_store_one_image(make_user, setting
 
     assert sorted(type(r).__name__ for r in results) == ["Image", "NotAllowed"], results
     assert Image.objects.filter(owner=user).count() == 1
-    originals = [p for p in stored_files(settings) if "originals" in p.parts]
+    originals = [p for p in stored_files() if p.startswith("originals/")]
     assert len(originals) == 1  # the refused upload's stored file was removed

@@ -11,22 +11,7 @@ from PIL import Image as PILImage
 from accounts.models import Tier
 from images.models import Image, Thumbnail
 from tests.conftest import image_bytes
-
-
-def stored_files() -> list[str]:
-    found = []
-
-    def walk(path: str) -> None:
-        dirs, files = default_storage.listdir(path)
-        found.extend(f"{path}/{f}".lstrip("/") for f in files)
-        for d in dirs:
-            walk(f"{path}/{d}".lstrip("/"))
-
-    try:
-        walk("")
-    except FileNotFoundError:
-        return []
-    return found
+from tests.images.conftest import stored_files
 
 
 @pytest.mark.parametrize(
