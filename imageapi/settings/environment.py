@@ -71,8 +71,21 @@ def save_embedded_secret_key(path: Path = EMBEDDED_SECRET_KEY_FILE) -> bool:
     return True
 
 
-# Words that mark a value copied from an example rather than generated.
-_PLACEHOLDER_WORDS = ("change", "insecure", "example", "placeholder", "secret", "dummy", "xxx")
+# Words that mark a value copied from an example rather than generated. They count as a
+# person types them (lower, upper or capitalised case), and x's only in a long run: a key
+# from `secrets.token_urlsafe(50)` holds "xXx" about once in 500, a typed word in the
+# mixed case of random letters almost never.
+_PLACEHOLDER_WORDS = ("change", "insecure", "example", "placeholder", "secret", "dummy", "xxxxxx")
+
+
+def _looks_typed(key: str) -> bool:
+    return any(
+        variant in key
+        for word in _PLACEHOLDER_WORDS
+        for variant in (word, word.upper(), word.capitalize())
+    )
+
+
 MIN_SECRET_KEY_LENGTH = 50
 
 
@@ -86,7 +99,7 @@ def refuse_weak_secret_key(key: str) -> None:
         problem = f"is {len(key)} characters long; it needs at least {MIN_SECRET_KEY_LENGTH}"
     elif len(set(key)) < 5:
         problem = "repeats too few characters"
-    elif any(word in key.lower() for word in _PLACEHOLDER_WORDS):
+    elif _looks_typed(key):
         problem = "looks like a placeholder"
     if problem:
         raise ImproperlyConfigured(

@@ -36,6 +36,8 @@ def run_django(code: str, tmp_path, **env) -> subprocess.CompletedProcess:
         "django-insecure-" + "x1y2z3" * 10,
         "change-me-" + secrets.token_urlsafe(50),
         "a" * 60,
+        "key-xxxxxxxx-" + secrets.token_hex(25),
+        "MY-SECRET-KEY-" + secrets.token_hex(25),
     ],
 )
 def test_a_guessable_secret_key_stops_the_start_and_names_the_variable(tmp_path, key):
@@ -49,6 +51,15 @@ def test_a_guessable_secret_key_stops_the_start_and_names_the_variable(tmp_path,
 def test_a_random_key_or_the_generated_one_starts(tmp_path):
     assert run_django("", tmp_path, SECRET_KEY=secrets.token_urlsafe(50)).returncode == 0
     assert run_django("", tmp_path).returncode == 0  # generated into DATA_DIR
+
+
+@pytest.mark.parametrize("chance", ["xXx", "XXX", "sEcReT", "DumMy", "cHange"])
+def test_a_random_key_holding_a_placeholder_by_chance_starts(tmp_path, chance):
+    # token_urlsafe(50) writes "xxx" in some case about once in 500 keys.
+    random = secrets.token_urlsafe(50)
+    key = random[:30] + chance + random[30:]
+
+    assert run_django("", tmp_path, SECRET_KEY=key).returncode == 0
 
 
 def test_debug_mode_accepts_a_short_key_for_local_work(tmp_path):
