@@ -18,19 +18,13 @@ class TierAdmin(admin.ModelAdmin):
         "heights",
         "original_link",
         "expiring_links",
-        "max_images",
-        "max_bytes",
-        "uploads_per_hour",
-        "max_megapixels",
+        *Tier.LIMIT_FIELDS,
         "user_count",
     ]
     search_fields = ["name"]
     fieldsets = (
-        (None, {"fields": ("name", "thumbnail_heights", "original_link", "expiring_links")}),
-        (
-            "Limits (empty means unlimited)",
-            {"fields": ("max_images", "max_bytes", "uploads_per_hour", "max_megapixels")},
-        ),
+        (None, {"fields": ("name", *Tier.FEATURE_FIELDS)}),
+        ("Limits (empty means unlimited)", {"fields": Tier.LIMIT_FIELDS}),
     )
 
     def get_queryset(self, request):

@@ -33,13 +33,4 @@ class TierForm(forms.ModelForm):
 
     class Meta:
         model = Tier
-        fields = [
-            "name",
-            "thumbnail_heights",
-            "original_link",
-            "expiring_links",
-            "max_images",
-            "max_bytes",
-            "uploads_per_hour",
-            "max_megapixels",
-        ]
+        fields = ["name", *Tier.FEATURE_FIELDS, *Tier.LIMIT_FIELDS]

@@ -59,6 +59,10 @@ class Tier(models.Model):
         ),
     )
 
+    # What a tier includes, and the optional limits on what its users store and upload.
+    FEATURE_FIELDS = ("thumbnail_heights", "original_link", "expiring_links")
+    LIMIT_FIELDS = ("max_images", "max_bytes", "uploads_per_hour", "max_megapixels")
+
     class Meta:
         ordering = ["name"]
 

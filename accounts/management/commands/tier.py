@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import Tier
 from accounts.services import create_or_update_tier
 from images.services import backfill_for_tier
 
@@ -71,7 +72,7 @@ class Command(BaseCommand):
             fields["original_link"] = original
         if expiring is not None:
             fields["expiring_links"] = expiring
-        for limit in ("max_images", "max_bytes", "uploads_per_hour", "max_megapixels"):
+        for limit in Tier.LIMIT_FIELDS:
             if limit in options:
                 fields[limit] = options[limit]
         try:
