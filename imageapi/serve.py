@@ -5,11 +5,13 @@ in one event loop before a worker thread sees it, so a client that trickles its 
 or body holds a socket, never a thread: /healthz and everyone else keep being served.
 Idle connections close after SERVER_IDLE_TIMEOUT; at most SERVER_CONNECTION_LIMIT are
 open at once; bodies over MAX_UPLOAD_BYTES (plus the form's overhead) are refused
-before they are read. No control socket, nothing shared between two servers on a host.
+before they are read, with a JSON 413 like every other error. No control socket, nothing
+shared between two servers on a host.
 
 The scaled-out setup keeps gunicorn behind nginx, which buffers requests the same way.
 """
 
+import json
 import logging
 import os
 
@@ -39,9 +41,21 @@ def options() -> dict:
     }
 
 
+def json_error_response(error) -> tuple[str, list[tuple[str, str]], bytes]:
+    """waitress's own refusals (a body over the limit, a malformed request) in the API's
+    one error shape, ``{"detail": ...}``, instead of plain text."""
+    detail = f"{error.reason}: {error.body}".rstrip(": ")
+    body = json.dumps({"detail": detail}).encode()
+    return f"{error.code} {error.reason}", [("Content-Type", "application/json")], body
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imageapi.settings")
     from waitress import serve
+    from waitress.utilities import Error
+
+    # The server answers some requests before the app sees them; they answer in JSON too.
+    Error.to_response = lambda self, ident=None: json_error_response(self)
 
     from imageapi.wsgi import application
 

@@ -3,6 +3,7 @@ collectstatic take turns), and clients trickling headers or bodies do not hold u
 /healthz. The servers run on loopback and are stopped by the fixture."""
 
 import http.client
+import json
 import shutil
 import socket
 import threading
@@ -98,3 +99,28 @@ def test_clients_trickling_requests_do_not_hold_up_healthz(two_servers, what, he
     assert max(elapsed for _, elapsed in answers) < 1.0, answers
     for thread in slow:
         thread.join(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("request_head", "status"),
+    [
+        # An upload announcing 10 GB: refused by the server before a byte is read.
+        (
+            b"POST /api/user/images/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: multipart/form-data; boundary=x\r\n"
+            b"Content-Length: 10737418240\r\n\r\n",
+            413,
+        ),
+        # A request line the server cannot parse.
+        (b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -5\r\n\r\n", 400),
+    ],
+)
+def test_what_the_server_itself_refuses_is_answered_in_json(two_servers, request_head, status):
+    with socket.create_connection(("127.0.0.1", two_servers.ports[0]), timeout=10) as sock:
+        sock.sendall(request_head)
+        answer = sock.makefile("rb").read()
+
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split(b" ", 2)[1] == str(status).encode(), answer
+    assert b"Content-Type: application/json" in head
+    assert json.loads(body)["detail"]
