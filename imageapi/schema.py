@@ -30,7 +30,7 @@ PROTECTED_ERRORS = {
     "429": "Too many requests; retry after `Retry-After` seconds.",
 }
 SAMPLE_TEXT = {
-    "uri": "https://images.example.com/media/eyJrIjoiM2Y…:Qx1…",
+    "uri": "https://images.example.com/media/P1Ny6ulHkq8i0Mbf5dJtQgAAAADIx9w2…",
     "date-time": "2026-11-27T10:00:00Z",
 }
 

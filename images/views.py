@@ -46,16 +46,27 @@ IMAGE_EXAMPLE = OpenApiExample(
     response_only=True,
     value={
         "id": 42,
-        "image": "https://images.example.com/media/eyJrIjoiM2Y…:9Vb…",
+        "image": "https://images.example.com/media/P1Ny6ulHkq8i0Mbf5dJtQgEAAAAAf3Gk…",
         "thumbnails": [
-            {"height": 200, "url": "https://images.example.com/media/eyJrIjoiM2Y…:Qx1…"},
-            {"height": 400, "url": "https://images.example.com/media/eyJrIjoiM2Y…:K0p…"},
+            {
+                "height": 200,
+                "url": "https://images.example.com/media/P1Ny6ulHkq8i0Mbf5dJtQgAAAADIx9w2…",
+                "width": 267,
+                "actual_height": 200,
+            },
+            {
+                "height": 400,
+                "url": "https://images.example.com/media/P1Ny6ulHkq8i0Mbf5dJtQgAAAAGQb3Qe…",
+                "width": 533,
+                "actual_height": 400,
+            },
         ],
         "width": 4032,
         "height": 3024,
         "format": "JPEG",
         "size": 2481337,
         "created_at": "2026-11-27T10:00:00Z",
+        "placeholder": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
     },
 )
 
@@ -232,7 +243,10 @@ class ExpiringLinkView(APIView):
             OpenApiExample(
                 "Link",
                 response_only=True,
-                value={"url": "https://images.example.com/media/eyJrIjoi…:X2c…", "expires_in": 300},
+                value={
+                    "url": "https://images.example.com/media/P1Ny6ulHkq8i0Mbf5dJtQgIAAGk3xR…",
+                    "expires_in": 300,
+                },
             )
         ],
     )
