@@ -19,7 +19,6 @@ from accounts.tiers import entitlements
 from imageapi.errors import Conflict, NotFound, Rejected, TooLarge
 from images import decoding, links, processing, quotas, selectors, storage, tasks, thumbnails
 from images.models import Image, Thumbnail
-from images.thumbnails import ensure_thumbnails
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +138,7 @@ def generate_missing_thumbnails(image_id: int) -> None:
     if image is None:
         return  # deleted since the work was queued
     try:
-        ensure_thumbnails(image, entitlements(image.owner).heights)
+        thumbnails.ensure_thumbnails(image, entitlements(image.owner).heights)
     except NotFound:
         logger.info("image %s was deleted while its thumbnails were made", image_id)
 

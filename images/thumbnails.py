@@ -84,11 +84,10 @@ def ensure_thumbnails(
     heights: Iterable[int],
     *,
     fmt: str | None = None,
-    original: bytes | processing.Decoded | None = None,
 ) -> dict[int, Thumbnail]:
     """Make sure the image has a thumbnail for each height in ``fmt``; return them by height.
 
-    Only missing ones are rendered, all from one decode of the original. Each thumbnail is
+    Only missing ones are rendered, all from one decode of the stored original. Each thumbnail is
     made once however many ask at the same time: the first to claim it renders it, the
     others wait (at most ``THUMBNAIL_WAIT_SECONDS``) for its row. Should two still race
     (an expired claim, a cache outage), the loser's files are removed and the winner's
@@ -112,7 +111,7 @@ def ensure_thumbnails(
                 existing.update(_stored(image, fmt, heights_mine))
                 todo = [h for h in heights_mine if h not in existing]
                 if todo:
-                    existing.update(_render_and_store(image, fmt, todo, original))
+                    existing.update(_render_and_store(image, fmt, todo))
         finally:
             decoding.release(mine)
         missing = [h for h in missing if h not in existing]
@@ -153,11 +152,8 @@ def _wait_for_others(
             return found
 
 
-def _render_and_store(
-    image: Image, fmt: str, heights: list[int], original: bytes | processing.Decoded | None
-) -> dict[int, Thumbnail]:
-    if original is None:
-        original = _read_original(image)
+def _render_and_store(image: Image, fmt: str, heights: list[int]) -> dict[int, Thumbnail]:
+    original = _read_original(image)
     output = None if fmt == image.format else fmt
     with decoding.decode_slot():
         logger.info("image %s: rendering %s thumbnails %s", image.key, fmt, heights)
