@@ -4,6 +4,7 @@ import logging
 
 from rest_framework.throttling import AnonRateThrottle
 
+from imageapi.client_address import client_ip
 from imageapi.outages import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -17,6 +18,10 @@ class RefreshThrottle(AnonRateThrottle):
     """
 
     scope = "jwt-refresh"
+
+    def get_ident(self, request) -> str:
+        # The same client address as the brute-force policy, metrics and logs use.
+        return client_ip(request)
 
     def allow_request(self, request, view) -> bool:
         try:

@@ -17,12 +17,11 @@ import os
 
 from imageapi.settings.environment import env
 
-# A multipart body carries the file plus boundaries and the other fields.
-FORM_OVERHEAD_BYTES = 1024 * 1024
-
 
 def options() -> dict:
     from django.conf import settings
+
+    from images.uploads import MULTIPART_OVERHEAD
 
     return {
         "host": env.str("HOST", default="127.0.0.1"),
@@ -32,7 +31,8 @@ def options() -> dict:
         "connection_limit": env.int("SERVER_CONNECTION_LIMIT", default=1000),
         "cleanup_interval": 5,
         "max_request_header_size": 64 * 1024,
-        "max_request_body_size": settings.MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES,
+        # The app's own bound on an upload's body: the file plus the form around it.
+        "max_request_body_size": settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
         # poll(), not select(): more than 1024 open connections.
         "asyncore_use_poll": True,
         # X-Forwarded-* reach Django untouched; it trusts them per NUM_PROXIES.
