@@ -11,7 +11,9 @@ import math
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
+
+from imageapi.errors import RateLimited, json_error
 
 
 def lockout_response(
@@ -23,10 +25,7 @@ def lockout_response(
     detail = "Too many failed sign-in attempts."
     if seconds:
         detail += f" Try again in {seconds} seconds."
-    response = JsonResponse({"detail": detail}, status=429)
-    if seconds:
-        response["Retry-After"] = str(seconds)
-    return response
+    return json_error(RateLimited(detail, code="locked_out", retry_after=seconds or 1))
 
 
 class LockoutHandler(AxesDatabaseHandler):

@@ -11,12 +11,14 @@ import time
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django_prometheus.exports import ExportToDjangoView
 from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
 from imageapi.client_address import client_ip
+from imageapi.errors import NotFound, json_error
+from imageapi.outages import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +87,7 @@ class QueueDepthCollector:
         try:
             client = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
             depth = client.llen("celery")
-        except (OSError, redis.RedisError) as exc:
+        except CACHE_ERRORS as exc:  # the broker is a Redis server too
             logger.warning("queue depth unavailable: %s", exc)
             return
         gauge = GaugeMetricFamily(
@@ -110,5 +112,5 @@ def _may_read(request: HttpRequest) -> bool:
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """Prometheus text format for allowed readers; a plain 404 for everyone else."""
     if not _may_read(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return json_error(NotFound("Not found."))
     return ExportToDjangoView(request)
