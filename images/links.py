@@ -14,6 +14,7 @@ import base64
 import binascii
 import functools
 import hmac
+import math
 import struct
 import time
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ SALT = "images.media-link"
 MAC_BYTES = 16
 _PAYLOAD = struct.Struct(">16sBI")  # image key, grant kind, value
 _TOKEN_BYTES = _PAYLOAD.size + MAC_BYTES
+_TOKEN_CHARS = math.ceil(_TOKEN_BYTES * 4 / 3)  # unpadded base64
 THUMBNAIL, ORIGINAL, EXPIRING = 0, 1, 2
 
 
@@ -108,20 +110,19 @@ def media_prefix() -> str:
 
 
 def thumbnail_path(image_key: str, height: int) -> str:
-    return media_prefix() + make_token(image_key, THUMBNAIL, height)
+    return LinkMaker(media_prefix()).thumbnail(image_key, height)
 
 
 def original_path(image_key: str) -> str:
-    return media_prefix() + make_token(image_key, ORIGINAL)
+    return LinkMaker(media_prefix()).original(image_key)
 
 
 def expiring_path(image_key: str, seconds: int, now: float | None = None) -> str:
-    expires_at = int(now if now is not None else time.time()) + seconds
-    return media_prefix() + make_token(image_key, EXPIRING, expires_at)
+    return LinkMaker(media_prefix()).expiring(image_key, seconds, now)
 
 
 def verify(token: str, now: float | None = None) -> Grant:
-    if len(token) != 50:  # base64 of _TOKEN_BYTES, unpadded
+    if len(token) != _TOKEN_CHARS:
         raise LinkInvalid
     try:
         raw = base64.urlsafe_b64decode(token + "==")
