@@ -70,7 +70,7 @@ def remove(orphan: Orphan) -> None:
 
 
 def walk(folder: str) -> Iterator[str]:
-    """Every file name under ``folder``, depth first, listing one folder at a time."""
+    """Every file name under ``folder`` ("" for all), depth first, one folder at a time."""
     pending = [folder]
     while pending:
         current = pending.pop()
@@ -78,9 +78,10 @@ def walk(folder: str) -> Iterator[str]:
             folders, files = default_storage.listdir(current)
         except FileNotFoundError:  # no such folder (yet), or removed meanwhile
             continue
+        inside = f"{current}/" if current else ""
         for name in sorted(files):
-            yield f"{current}/{name}"
-        pending.extend(f"{current}/{sub}" for sub in sorted(folders, reverse=True))
+            yield inside + name
+        pending.extend(inside + sub for sub in sorted(folders, reverse=True))
 
 
 def _recorded(names: list[str]) -> set[str]:

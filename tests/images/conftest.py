@@ -1,7 +1,7 @@
 import pytest
-from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
+from images import orphans
 from tests.conftest import image_bytes
 
 
@@ -29,16 +29,4 @@ def path_of(url: str) -> str:
 
 def stored_files() -> list[str]:
     """Every file in media storage, through the storage API (local disk or S3)."""
-    found = []
-
-    def walk(path: str) -> None:
-        dirs, files = default_storage.listdir(path)
-        found.extend(f"{path}/{f}".lstrip("/") for f in files)
-        for d in dirs:
-            walk(f"{path}/{d}".lstrip("/"))
-
-    try:
-        walk("")
-    except FileNotFoundError:
-        return []
-    return found
+    return list(orphans.walk(""))
