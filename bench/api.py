@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import os
 import socket
 import statistics
 import subprocess
@@ -20,6 +19,8 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests import live_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 UPLOADS = 15
@@ -66,19 +67,15 @@ def _wait_until_up(port: int, server: subprocess.Popen, deadline: float) -> None
 
 
 def embedded_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment of a throwaway embedded-mode service (SQLite, media) in ``data_dir``."""
-    env = {
-        **os.environ,
-        "DATA_DIR": str(data_dir),
-        "ENV_FILE": "",  # the embedded defaults, whatever the project's .env says
-        "STATIC_ROOT": str(data_dir.parent),  # any existing folder: no static files are served
-        "DJANGO_SUPERUSER_USERNAME": "bench-admin",
-        "DJANGO_SUPERUSER_PASSWORD": uuid.uuid4().hex,
+    """A throwaway embedded-mode service (SQLite, media) in ``data_dir``, logging quietly."""
+    return live_server.embedded_env(
+        data_dir,
+        STATIC_ROOT=str(data_dir.parent),  # any existing folder: no static files are served
+        DJANGO_SUPERUSER_USERNAME="bench-admin",
+        DJANGO_SUPERUSER_PASSWORD=uuid.uuid4().hex,
+        LOG_LEVEL="WARNING",  # not a line per request in the bench's output
         **extra,
-    }
-    for name in ("DATABASE_URL", "CACHE_URL", "REDIS_URL", "CELERY_BROKER_URL", "STORAGE"):
-        env.pop(name, None)
-    return env
+    )
 
 
 def manage(env: dict[str, str], *args: str) -> None:
