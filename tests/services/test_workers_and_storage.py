@@ -10,7 +10,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.test import APIClient
 
 from accounts.models import Tier
-from images import services, tasks
+from images import services, tasks, thumbnails
 from images.models import Image, Thumbnail
 from tests.conftest import image_bytes
 from tests.live_server import wait_for
@@ -39,16 +39,21 @@ def height_of(data: bytes) -> int:
 def test_upload_stores_the_original_and_the_worker_makes_every_thumbnail(
     client_for, upload, worker, worker_tasks, bucket, s3_calls, monkeypatch
 ):
-    def not_in_the_web_process(*args, **kwargs):
-        raise AssertionError("thumbnails were made by the request, not by the worker")
+    rendered_by_the_request = []
+    render = thumbnails.render
 
-    monkeypatch.setattr(services, "ensure_thumbnails", not_in_the_web_process)
+    def spy(*args, **kwargs):
+        rendered_by_the_request.append(args[1])
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(thumbnails, "render", spy)
     client = client_for("Premium")
     data = image_bytes(1200, 900)
 
     response = upload(client, data)
 
     assert response.status_code == 201, response.content
+    assert rendered_by_the_request == []  # the worker makes them
     body = response.json()
     assert [t["height"] for t in body["thumbnails"]] == [200, 400]
     # One PUT for the original: no exists()/HEAD round trip, no listing.
