@@ -50,7 +50,7 @@ worker: $(RUNTIME) ## Run a Celery worker with the same environment as `make run
 	$(BIN)/celery -A imageapi worker --loglevel INFO --concurrency $${WORKER_CONCURRENCY:-2}
 
 test: $(TESTING) ## The suite (SQLite, or the database DATABASE_URL names); no extra servers
-	$(BIN)/pytest -m "not services and not readme and not browser"
+	$(BIN)/pytest -m "not scaleout and not readme and not browser"
 
 # Runs the README's `sh tested` blocks against a live `make run` on a free port, with
 # its own DATA_DIR; see tests/readme/.
@@ -58,17 +58,17 @@ test-readme: $(TESTING) ## The README's examples, run against a live server
 	$(BIN)/pytest -m readme
 
 test-postgres: $(TESTING) ## The suite on a throwaway PostgreSQL database
-	scripts/with-postgres $(BIN)/pytest -m "not services and not readme and not browser"
+	scripts/with-postgres $(BIN)/pytest -m "not scaleout and not readme and not browser"
 
 # The API suite with STORAGE=s3 and the Redis cache (work in-process: those tests look
-# at thumbnails right after an upload), then tests/services/ with the broker set and a
+# at thumbnails right after an upload), then tests/scaleout/ with the broker set and a
 # real Celery worker, gunicorn processes and nginx. scripts/with-services starts an S3
 # server (moto) and a Redis server on free loopback ports and stops them afterwards.
 test-services: $(TESTING) ## The suite on PostgreSQL, Redis and S3, then the scale-out tests (real worker, nginx)
 	scripts/with-postgres scripts/with-services bash -c '\
-		env -u CELERY_BROKER_URL $(BIN)/pytest -m "not services and not readme and not browser" --ignore=tests/processing; \
-		suite=$$?; $(BIN)/pytest -m services; services=$$?; \
-		exit $$(( suite ? suite : services ))'
+		env -u CELERY_BROKER_URL $(BIN)/pytest -m "not scaleout and not readme and not browser" --ignore=tests/processing; \
+		suite=$$?; $(BIN)/pytest -m scaleout; scaleout=$$?; \
+		exit $$(( suite ? suite : scaleout ))'
 
 $(VENV)/.browser-installed: $(TESTING)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,browser]"

@@ -8,6 +8,6 @@ from accounts.services import flush_expired_logins
 @shared_task(name="accounts.flush_expired_tokens", ignore_result=True)
 def flush_expired_tokens() -> int:
     """Delete sign-ins, refresh-token rows and upload records that no longer count."""
-    from images.quotas import forget_old_uploads
+    from accounts.tiers.quotas import forget_old_uploads
 
     return flush_expired_logins() + forget_old_uploads()

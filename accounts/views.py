@@ -29,7 +29,7 @@ from accounts.serializers import (
 )
 from accounts.services import end_login, extend_login, is_login_active, start_login
 from accounts.throttles import RefreshThrottle
-from images.quotas import account_summary
+from accounts.tiers.quotas import account_summary
 
 CREDENTIALS_EXAMPLE = OpenApiExample(
     "Credentials", value={"username": "alice", "password": "correct horse battery"}

@@ -169,7 +169,7 @@ def child(results_path: str, rounds: int) -> None:
     django.setup()
     from django.test import Client
 
-    from images.api_cache import invalidate_user
+    from images.api.cache import invalidate_user
 
     user, key = _seed("bench-reads", IMAGES)
     few_user, few_key = _seed("bench-reads-few", FEW_IMAGES)

@@ -8,4 +8,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imageapi.settings")
 
 app = Celery("imageapi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# Task modules: accounts.tasks and images.thumbnails.tasks.
+app.autodiscover_tasks(["accounts", "images.thumbnails"])

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from images import storage
+from images.files import storage
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from imageapi.settings.environment import env
 def options() -> dict:
     from django.conf import settings
 
-    from images.uploads import MULTIPART_OVERHEAD
+    from images.api.upload_limits import MULTIPART_OVERHEAD
 
     return {
         "host": env.str("HOST", default="127.0.0.1"),

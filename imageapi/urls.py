@@ -6,14 +6,14 @@ from drf_spectacular.views import SpectacularAPIView
 from imageapi.docs import RedocView, SwaggerView
 from imageapi.health import LivenessView, ReadinessView
 from imageapi.metrics import metrics_view
-from images.cors import public_to_every_origin
+from images.delivery.cors import public_to_every_origin
 from images.delivery.views import serve
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/user/", include("accounts.urls")),
-    path("api/user/", include("images.urls")),
+    path("api/user/", include("images.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),

@@ -3,7 +3,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
 from accounts.tiers import entitlements
-from images import links
+from images.delivery import links
 from images.models import Image, Thumbnail
 
 

@@ -15,10 +15,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from accounts.models import Tier, User
-from accounts.tiers import entitlements
+from accounts.tiers import entitlements, quotas
 from imageapi.errors import Conflict, NotFound, Rejected, TooLarge
-from images import decoding, links, processing, quotas, selectors, storage, tasks, thumbnails
+from images import processing, selectors
+from images.delivery import links
+from images.files import storage
 from images.models import Image, Thumbnail
+from images.thumbnails import concurrency, rendering, tasks
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +49,10 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
     quotas.check_upload(owner, size=len(data))
     heights = entitlements(owner).heights
     rendered = []
-    with decoding.decode_slot():  # one slot for the decode and what is made from it
+    with concurrency.decode_slot():  # one slot for the decode and what is made from it
         try:
             # The decode that makes the thumbnails: accepted means renderable.
-            decoded = processing.decode(data, heights, limits=thumbnails.processing_limits())
+            decoded = processing.decode(data, heights, limits=rendering.processing_limits())
         except processing.ImageRejected as exc:
             raise Rejected(str(exc), code=exc.code, field="image") from exc
         info = decoded.info
@@ -57,7 +60,7 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
         # so the row carries its placeholder from the start.
         if heights and not tasks.in_background():
             try:
-                rendered = thumbnails.render(decoded, heights, fmt=info.format, output=None)
+                rendered = rendering.render(decoded, heights, fmt=info.format, output=None)
             except Exception:
                 logger.exception("thumbnails for an upload failed; they will be made on demand")
     del decoded  # the pixels are not needed while the original is stored
@@ -77,7 +80,7 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
                 format=info.format,
                 size=len(data),
                 sha256=hashlib.sha256(data).hexdigest(),
-                placeholder=thumbnails.placeholder_of(rendered),
+                placeholder=rendering.placeholder_of(rendered),
             )
 
     name = f"originals/{key[:2]}/{key}.{processing.EXTENSIONS[info.format]}"
@@ -87,7 +90,7 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
         tasks.schedule_thumbnails(image.pk)
     elif rendered:
         try:
-            thumbnails.store_rendered(image, image.format, rendered)
+            rendering.store_rendered(image, image.format, rendered)
         except Exception:
             logger.exception("thumbnails for image %s failed; they will be made on demand", key)
     return image
@@ -138,7 +141,7 @@ def generate_missing_thumbnails(image_id: int) -> None:
     if image is None:
         return  # deleted since the work was queued
     try:
-        thumbnails.ensure_thumbnails(image, entitlements(image.owner).heights)
+        rendering.ensure_thumbnails(image, entitlements(image.owner).heights)
     except NotFound:
         logger.info("image %s was deleted while its thumbnails were made", image_id)
 

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from images import api_cache, storage
+from images.api import cache as api_cache
+from images.files import storage
 from images.models import Image, Thumbnail
 
 

@@ -4,7 +4,7 @@ Only the origins listed in ``CORS_ALLOWED_ORIGINS`` (comma-separated, e.g.
 ``https://app.example.com,http://localhost:5173``; none by default) get CORS headers on
 ``/api/`` answers, with credentials allowed. Other origins get none, so browsers refuse
 to show them the answers. Media links are public capability URLs and answer every
-origin with ``Access-Control-Allow-Origin: *`` (see ``images.cors``).
+origin with ``Access-Control-Allow-Origin: *`` (see ``images.delivery.cors``).
 """
 
 from imageapi.settings.environment import env

@@ -8,10 +8,12 @@ from django.conf import settings
 from accounts.tiers import entitlements
 from imageapi.errors import Gone, NotFound, Unavailable
 from imageapi.outages import STORAGE_ERRORS
-from images import links, processing, selectors, storage
+from images import processing, selectors
+from images.delivery import links
+from images.delivery.negotiation import preferred_format
+from images.files import storage
 from images.models import Image, SourceFormat, Thumbnail
-from images.negotiation import preferred_format
-from images.thumbnails import ensure_thumbnails
+from images.thumbnails.rendering import ensure_thumbnails
 
 SOURCE_FORMATS = tuple(SourceFormat.values)
 THUMBNAIL_MAX_AGE = 365 * 24 * 3600

@@ -13,8 +13,8 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 
 from imageapi.errors import NotFound, Unavailable
 from imageapi.outages import STORAGE_ERRORS
-from images import storage
 from images.delivery.grants import MediaFile
+from images.files import storage
 
 # nginx fetches an X-Accel-Redirect target at once: its presigned URL needs seconds.
 NGINX_PRESIGNED_SECONDS = 60

@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from images import orphans
+from images.files import orphans
 from tests.conftest import image_bytes
 
 

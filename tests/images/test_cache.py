@@ -41,7 +41,7 @@ def test_anonymous_requests_never_read_or_fill_the_cache(client_for, rf):
     from rest_framework.response import Response
 
     from imageapi.renderers import ORJSONRenderer
-    from images.api_cache import cached_answer
+    from images.api.cache import cached_answer
 
     alice = client_for("Premium")
     post_image(alice)

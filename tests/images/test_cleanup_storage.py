@@ -1,6 +1,6 @@
 """`manage.py cleanup_storage` finds files no row names and empty folders, on local disk.
 
-(The same command on S3 is tested in tests/services/test_cleanup_s3.py.)
+(The same command on S3 is tested in tests/scaleout/test_cleanup_s3.py.)
 """
 
 import io
@@ -21,7 +21,7 @@ HOURS_AGO = 2
 @pytest.fixture(autouse=True)
 def _local_storage(settings):
     if not settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
-        pytest.skip("local disk only; S3 in tests/services")
+        pytest.skip("local disk only; S3 in tests/scaleout")
 
 
 def orphan(name: str, *, hours_old: float = HOURS_AGO, content: bytes = b"left behind") -> str:
@@ -113,7 +113,7 @@ def test_only_the_products_own_folders_are_searched(kept):
 
 
 def test_a_file_recorded_after_the_listing_is_kept(kept, monkeypatch):
-    from images import orphans
+    from images.files import orphans
 
     name = orphan("originals/aa/aa" + "2" * 30 + ".jpg")
     found = list(orphans.find(orphans.timedelta(hours=1)))

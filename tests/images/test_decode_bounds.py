@@ -14,8 +14,9 @@ from django.core.cache import cache
 from PIL import Image as PILImage
 from rest_framework.test import APIClient
 
-from images import decoding, processing
+from images import processing
 from images.models import Thumbnail
+from images.thumbnails import concurrency
 from tests.images.concurrency import WAIT, Gate, in_thread, spy
 from tests.images.conftest import path_of
 
@@ -147,7 +148,7 @@ def test_a_waiter_gives_up_after_the_wait_limit(settings, uploaded):
     _, image = uploaded("Premium")
     thumb = Thumbnail.objects.get(height=200)
     # Another process holds the claim and never finishes (until its claim expires).
-    cache.add(decoding.claim_key(thumb.image_id, 200, "WEBP"), "elsewhere", timeout=60)
+    cache.add(concurrency.claim_key(thumb.image_id, 200, "WEBP"), "elsewhere", timeout=60)
 
     began = time.monotonic()
     response, _ = fetch(image["thumbnails"][0]["url"])

@@ -14,9 +14,11 @@ import pytest
 from django.db import connection
 
 from accounts.models import Tier
-from images import orphans, processing, storage, tasks
+from images import processing
 from images.delivery import grants
+from images.files import orphans, storage
 from images.models import Image, Thumbnail
+from images.thumbnails import tasks
 from tests.images.concurrency import WAIT, Gate, in_thread, spy
 from tests.images.conftest import path_of
 

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image as PILImage
 
 from accounts.models import Tier
-from images import links
+from images.delivery import links
 from images.models import Image
 from tests.conftest import image_bytes
 from tests.images.conftest import path_of

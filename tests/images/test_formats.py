@@ -5,8 +5,8 @@ import io
 import pytest
 from PIL import Image as PILImage
 
+from images.delivery.negotiation import preferred_format
 from images.models import Thumbnail
-from images.negotiation import preferred_format
 from tests.conftest import image_bytes
 from tests.images.conftest import path_of
 

@@ -10,8 +10,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Tier, UploadRecord
+from accounts.tiers import quotas
 from imageapi.errors import NotAllowed, RateLimited
-from images import quotas, services
+from images import services
 from images.models import Image
 from tests.conftest import image_bytes, upload_file
 from tests.images.conftest import stored_files

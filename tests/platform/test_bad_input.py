@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from images import links
+from images.delivery import links
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.services import flush_expired_logins
-from images.quotas import forget_old_uploads
+from accounts.tiers.quotas import forget_old_uploads
 
 
 class Command(BaseCommand):

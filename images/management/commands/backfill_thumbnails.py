@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from imageapi.database_state import ensure_migrated
-from images import selectors, services, tasks
+from images import selectors, services
+from images.thumbnails import tasks
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from images import orphans
+from images.files import orphans
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

@@ -6,11 +6,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from rest_framework.test import APIClient
 
-from images import links
+from images.delivery import links
 from images.models import Image, Thumbnail
 from tests.conftest import image_bytes
 from tests.live_server import http
-from tests.services.test_workers_and_storage import path_of, thumbnails_of
+from tests.scaleout.test_workers_and_storage import path_of, thumbnails_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

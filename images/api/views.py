@@ -22,10 +22,9 @@ from accounts.serializers import DetailSerializer
 from accounts.tiers import entitlements
 from imageapi.errors import NotFound
 from images import selectors, services
-from images.api_cache import cached_answer
-from images.models import Image, Thumbnail
-from images.pagination import OptionalLimitOffsetPagination
-from images.serializers import (
+from images.api.cache import cached_answer
+from images.api.pagination import OptionalLimitOffsetPagination
+from images.api.serializers import (
     Answers,
     ExpiringLinkSerializer,
     ImageSerializer,
@@ -33,6 +32,7 @@ from images.serializers import (
     LinkQuerySerializer,
     ThumbnailSerializer,
 )
+from images.models import Image, Thumbnail
 
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such object of yours.")
 PAGINATION_PARAMETERS = [

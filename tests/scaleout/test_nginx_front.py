@@ -21,8 +21,8 @@ from rest_framework.test import APIClient
 
 from images.models import Image
 from tests.live_server import BIN, Process, free_port, http, wait_for
-from tests.services.test_delivery_modes import stored  # noqa: F401 (a fixture)
-from tests.services.test_workers_and_storage import path_of
+from tests.scaleout.test_delivery_modes import stored  # noqa: F401 (a fixture)
+from tests.scaleout.test_workers_and_storage import path_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

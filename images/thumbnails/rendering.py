@@ -12,8 +12,10 @@ from django.db.models.signals import post_save
 from imageapi import metrics
 from imageapi.errors import NotFound, Unavailable
 from imageapi.outages import STORAGE_ERRORS
-from images import decoding, processing, storage
+from images import processing
+from images.files import storage
 from images.models import Image, Thumbnail
+from images.thumbnails import concurrency
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +104,8 @@ def ensure_thumbnails(
     missing = [h for h in wanted if h not in existing]
     deadline = time.monotonic() + settings.THUMBNAIL_WAIT_SECONDS
     while missing:
-        keys = {decoding.claim_key(image.pk, h, fmt): h for h in missing}
-        mine = decoding.claim(keys)
+        keys = {concurrency.claim_key(image.pk, h, fmt): h for h in missing}
+        mine = concurrency.claim(keys)
         try:
             if mine:
                 heights_mine = [keys[key] for key in mine]
@@ -113,7 +115,7 @@ def ensure_thumbnails(
                 if todo:
                     existing.update(_render_and_store(image, fmt, todo))
         finally:
-            decoding.release(mine)
+            concurrency.release(mine)
         missing = [h for h in missing if h not in existing]
         if missing:
             existing.update(_wait_for_others(image, fmt, missing, keys, deadline))
@@ -139,14 +141,14 @@ def _wait_for_others(
     while True:
         if time.monotonic() + pause > deadline:
             logger.warning("image %s: thumbnails %s not made in time", image.key, heights)
-            raise Unavailable(decoding.BUSY)
+            raise Unavailable(concurrency.BUSY)
         time.sleep(pause)
         pause = min(pause * 2, WAIT_LONGEST_PAUSE)
         found = _stored(image, fmt, heights)
         pending = [h for h in heights if h not in found]
         if not pending:
             return found
-        if not all(decoding.is_claimed(claims[h]) for h in pending):
+        if not all(concurrency.is_claimed(claims[h]) for h in pending):
             if not Image.objects.filter(pk=image.pk).exists():
                 raise NotFound("Not found.")
             return found
@@ -155,7 +157,7 @@ def _wait_for_others(
 def _render_and_store(image: Image, fmt: str, heights: list[int]) -> dict[int, Thumbnail]:
     original = _read_original(image)
     output = None if fmt == image.format else fmt
-    with decoding.decode_slot():
+    with concurrency.decode_slot():
         logger.info("image %s: rendering %s thumbnails %s", image.key, fmt, heights)
         rendered = render(original, heights, fmt=fmt, output=output)
     if output is None and not image.placeholder:

@@ -33,7 +33,7 @@ def pytest_collection_modifyitems(config, items) -> None:
     here = Path(__file__).parent
     for item in items:
         if here in Path(item.fspath).parents:
-            item.add_marker(pytest.mark.services)
+            item.add_marker(pytest.mark.scaleout)
 
 
 # --- The environment with-services made ---------------------------------------------
@@ -49,7 +49,7 @@ def _services_only() -> None:
 def database_url(django_db_setup, _services_only) -> str:
     """The URL of pytest-django's test database, for the app's other processes."""
     if connection.vendor != "postgresql":
-        pytest.skip("the services tests share the test database with other processes")
+        pytest.skip("the scale-out tests share the test database with other processes")
     s = connection.settings_dict
     auth = quote(s["USER"] or "", safe="")
     if s["PASSWORD"]:

@@ -10,8 +10,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.test import APIClient
 
 from accounts.models import Tier
-from images import services, tasks, thumbnails
+from images import services
 from images.models import Image, Thumbnail
+from images.thumbnails import rendering, tasks
 from tests.conftest import image_bytes
 from tests.live_server import wait_for
 
@@ -40,13 +41,13 @@ def test_upload_stores_the_original_and_the_worker_makes_every_thumbnail(
     client_for, upload, worker, worker_tasks, bucket, s3_calls, monkeypatch
 ):
     rendered_by_the_request = []
-    render = thumbnails.render
+    render = rendering.render
 
     def spy(*args, **kwargs):
         rendered_by_the_request.append(args[1])
         return render(*args, **kwargs)
 
-    monkeypatch.setattr(thumbnails, "render", spy)
+    monkeypatch.setattr(rendering, "render", spy)
     client = client_for("Premium")
     data = image_bytes(1200, 900)
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from images import tasks
 from images.models import Thumbnail
+from images.thumbnails import tasks
 from tests.conftest import image_bytes
 from tests.live_server import BIN, Process, free_port, wait_for
 

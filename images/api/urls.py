@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from images import views
+from images.api import views
 
 router = SimpleRouter()
 router.register("images", views.ImageViewSet, basename="image")

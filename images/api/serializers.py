@@ -12,7 +12,7 @@ from rest_framework.request import Request
 
 from accounts.tiers import Entitlements
 from images import processing
-from images.links import LinkMaker
+from images.delivery.links import LinkMaker
 
 
 class Answers:

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from imageapi import request_id
-from images import tasks
+from images.thumbnails import tasks
 from tests.conftest import image_bytes
 from tests.live_server import BIN, Process, wait_for
 

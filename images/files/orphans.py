@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from images import storage
+from images.files import storage
 from images.models import Image, Thumbnail
 
 logger = logging.getLogger(__name__)
