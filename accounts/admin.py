@@ -4,6 +4,7 @@ from django.db.models import Count
 
 from accounts.forms import TierForm
 from accounts.models import Tier, User
+from accounts.tiers import services as tier_services
 
 admin.site.site_header = "Image API administration"
 admin.site.site_title = "Image API admin"
@@ -31,12 +32,8 @@ class TierAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(user_count=Count("users"))
 
     def save_model(self, request, obj: Tier, form, change: bool) -> None:
-        before = set(form.initial.get("thumbnail_heights") or ()) if change else set()
-        super().save_model(request, obj, form, change)
-        if set(obj.thumbnail_heights) - before:
-            from images.services import backfill_for_tier
-
-            backfill_for_tier(obj)
+        before = form.initial.get("thumbnail_heights") or () if change else ()
+        tier_services.save_tier(obj, heights_before=before)
 
     @admin.display(description="Thumbnail heights")
     def heights(self, tier: Tier) -> str:
@@ -60,12 +57,9 @@ class UserAdmin(DjangoUserAdmin):
     )
 
     def save_model(self, request, obj: User, form, change: bool) -> None:
-        tier_changed = change and "tier" in form.changed_data
         super().save_model(request, obj, form, change)
-        if tier_changed:
-            from images.services import backfill_for_users
-
-            backfill_for_users([obj.pk])
+        if change and "tier" in form.changed_data:
+            tier_services.announce_tier_assigned([obj.pk])
 
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "tier", "password1", "password2")}),

@@ -13,7 +13,8 @@ from axes.helpers import get_cool_off
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from imageapi.errors import RateLimited, json_error
+from imageapi.error_responses import json_error
+from imageapi.errors import RateLimited
 
 
 def lockout_response(

@@ -1,13 +1,13 @@
 import uuid
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
 from accounts.tiers import BUILTIN_TIERS, DEFAULT_TIER, normalize_heights, validate_heights
+from imageapi import limits
 
 
 class Tier(models.Model):
@@ -75,7 +75,7 @@ class Tier(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        ceiling = Decimal(settings.MAX_IMAGE_PIXELS) / 1_000_000
+        ceiling = Decimal(limits.max_image_pixels()) / 1_000_000
         if self.max_megapixels is not None and self.max_megapixels > ceiling:
             raise ValidationError(
                 {

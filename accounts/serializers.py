@@ -9,10 +9,9 @@ class CredentialsSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=4096, style={"input_type": "password"})
 
     def validate(self, attrs: dict) -> dict:
-        request = self.context.get("request")
         user = authenticate(
             # The Django request: the brute-force policy marks it, its middleware answers.
-            request=getattr(request, "_request", request),
+            request=self.context.get("http_request"),
             username=attrs["username"],
             password=attrs["password"],
         )

@@ -8,38 +8,19 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from rest_framework import exceptions as drf_exceptions
 from rest_framework.authtoken.models import Token
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.tokens import Token as JWTToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from accounts.models import ActiveLogin, Tier, User
-from accounts.tiers import BUILTIN_TIERS
-
-
-class UnknownTier(ValueError):
-    pass
-
-
-def ensure_builtin_tiers() -> list[Tier]:
-    """Create any missing built-in tier; tiers an admin edited are left as they are."""
-    tiers = []
-    for spec in BUILTIN_TIERS:
-        tier, _ = Tier.objects.get_or_create(
-            name=spec["name"], defaults={k: v for k, v in spec.items() if k != "name"}
-        )
-        tiers.append(tier)
-    return tiers
-
-
-def tier_named(name: str) -> Tier:
-    try:
-        return Tier.objects.get(name__iexact=name)
-    except Tier.DoesNotExist:
-        existing = ", ".join(Tier.objects.values_list("name", flat=True)) or "none"
-        raise UnknownTier(f"There is no tier named {name!r}. Tiers: {existing}.") from None
+from accounts.models import ActiveLogin, User
+from accounts.tiers.services import announce_tier_assigned, tier_named
+from imageapi.errors import NotSignedIn
 
 
 @transaction.atomic
@@ -50,10 +31,14 @@ def create_or_update_user(
     tier: str | None = None,
     email: str | None = None,
 ) -> tuple[User, bool]:
-    """Create the user, or update the given fields of an existing one."""
+    """Create the user, or update the given fields of an existing one.
+
+    A user moved to another tier is announced (their images get its thumbnails).
+    """
     tier_obj = tier_named(tier) if tier else None
     user = get_user_model().objects.filter(username=username).first()
     created = user is None
+    tier_before = None if created else user.tier_id
     if created:
         if not password:
             raise ValidationError("A new user needs a password.")
@@ -66,6 +51,8 @@ def create_or_update_user(
         user.email = email
     user.full_clean(exclude=["password"])
     user.save()
+    if not created and user.tier_id != tier_before:
+        announce_tier_assigned([user.pk])
     return user, created
 
 
@@ -104,6 +91,26 @@ def extend_login(refresh: JWTToken) -> None:
     sid = login_id(refresh)
     if sid is not None:
         ActiveLogin.objects.filter(pk=sid).update(expires_at=datetime_from_epoch(refresh["exp"]))
+
+
+def refresh_login(raw_refresh: str) -> tuple[str, str | None]:
+    """A new access token (and, with rotation, a new refresh token) for a sign-in.
+
+    :class:`NotSignedIn` when the refresh token is invalid, expired or signed out.
+    """
+    serializer = TokenRefreshSerializer(data={"refresh": raw_refresh})
+    try:
+        if not is_login_active(RefreshToken(raw_refresh)):
+            raise TokenError("signed out")
+        serializer.is_valid(raise_exception=True)
+    except (TokenError, drf_exceptions.ValidationError, drf_exceptions.AuthenticationFailed):
+        raise NotSignedIn(
+            "The refresh token is invalid or expired; sign in again.", code="token_not_valid"
+        ) from None
+    rotated = serializer.validated_data.get("refresh")
+    if rotated is not None:
+        extend_login(RefreshToken(rotated, verify=False))
+    return serializer.validated_data["access"], rotated
 
 
 def end_login(token: JWTToken) -> None:
@@ -165,22 +172,3 @@ def ensure_superuser(
     generated = None if password else secrets.token_urlsafe(18)
     users.create_superuser(username=username, email=email or "", password=password or generated)
     return SuperuserResult(username, created=True, generated_password=generated)
-
-
-@transaction.atomic
-def create_or_update_tier(name: str, **fields: object) -> tuple[Tier, bool, set[int]]:
-    """Create the tier, or change the given fields of the one so named (any case).
-
-    ``fields`` are Tier fields; a limit given as ``None`` becomes unlimited. Returns the
-    tier, whether it was created, and the thumbnail heights it gained.
-    """
-    tier = Tier.objects.select_for_update().filter(name__iexact=name).first()
-    created = tier is None
-    if created:
-        tier = Tier(name=name)
-    before = set() if created else set(tier.thumbnail_heights)
-    for field, value in fields.items():
-        setattr(tier, field, value)
-    tier.full_clean()
-    tier.save()
-    return tier, created, set(tier.thumbnail_heights) - before

@@ -4,7 +4,7 @@ import contextlib
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -15,7 +15,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.jwt_cookies import clear_jwt_cookies, set_access_cookie, set_refresh_cookie
@@ -27,9 +26,11 @@ from accounts.serializers import (
     SuccessSerializer,
     TokenSerializer,
 )
-from accounts.services import end_login, extend_login, is_login_active, start_login
+from accounts.services import end_login, refresh_login, start_login
 from accounts.throttles import RefreshThrottle
-from accounts.tiers.quotas import account_summary
+from accounts.tiers.summary import account_summary
+from imageapi.error_responses import json_error
+from imageapi.errors import NotSignedIn
 
 CREDENTIALS_EXAMPLE = OpenApiExample(
     "Credentials", value={"username": "alice", "password": "correct horse battery"}
@@ -38,7 +39,7 @@ THROTTLED = OpenApiResponse(DetailSerializer, description="Too many attempts; re
 CROSS_SITE = OpenApiResponse(DetailSerializer, description="Cross-site request refused (CSRF).")
 
 
-def _origin_allowed(request: HttpRequest) -> bool:
+def _origin_allowed(request: HttpRequest | Request) -> bool:
     origin = request.META.get("HTTP_ORIGIN")
     if origin is None:
         return True  # not a browser, or one too old to say: the CSRF token decides
@@ -61,7 +62,7 @@ def refuse_cross_site_sign_in(request: Request) -> None:
     any other body (a plain HTML form) must also carry the CSRF token, as every cookie
     POST does. Scripts that post JSON without an Origin header are unaffected.
     """
-    if not _origin_allowed(request._request):
+    if not _origin_allowed(request):
         raise exceptions.PermissionDenied("CSRF Failed: Origin checking failed.")
     if not (request.content_type or "").startswith("application/json"):
         SessionAuthentication().enforce_csrf(request)
@@ -76,12 +77,24 @@ class _CredentialsView(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
 
+    def initialize_request(self, request: HttpRequest, *args, **kwargs) -> Request:
+        # The brute-force policy marks the Django request (its middleware answers from
+        # it), so that one, not DRF's wrapper, goes to authenticate() and the signal.
+        self.http_request = request
+        return super().initialize_request(request, *args, **kwargs)
+
     def authenticated_user(self, request: Request):
-        serializer = CredentialsSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        """The user the credentials name; :class:`NotSignedIn` when they do not match."""
+        serializer = CredentialsSerializer(
+            data=request.data, context={"http_request": self.http_request}
+        )
+        try:
+            serializer.is_valid(raise_exception=True)
+        except exceptions.AuthenticationFailed as exc:
+            raise NotSignedIn(str(exc.detail), code="login_failed") from None
         user = serializer.validated_data["user"]
         # What Django's login() announces: updates last_login, clears the pair's failures.
-        user_logged_in.send(sender=type(user), request=request._request, user=user)
+        user_logged_in.send(sender=type(user), request=self.http_request, user=user)
         return user
 
 
@@ -107,14 +120,12 @@ class JWTLoginView(_CredentialsView):
             OpenApiExample("Signed in", value={"success": True}, response_only=True),
         ],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         refuse_cross_site_sign_in(request)
         try:
             user = self.authenticated_user(request)
-        except exceptions.AuthenticationFailed as exc:
-            return Response(
-                {"success": False, "detail": exc.detail}, status=status.HTTP_401_UNAUTHORIZED
-            )
+        except NotSignedIn as exc:
+            return json_error(exc, success=False)  # the seed's {"success": bool} shape
         refresh = start_login(user)
         response = Response({"success": True})
         set_access_cookie(response, str(refresh.access_token))
@@ -143,31 +154,20 @@ class JWTRefreshView(APIView):
             429: THROTTLED,
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         raw = request.COOKIES.get(settings.JWT_COOKIES["REFRESH"])
         if not raw:
-            return Response(
-                {"detail": "No refresh token cookie; sign in with jwt-login."},
-                status=status.HTTP_401_UNAUTHORIZED,
-            )
+            raise NotSignedIn("No refresh token cookie; sign in with jwt-login.")
         SessionAuthentication().enforce_csrf(request)
-        serializer = TokenRefreshSerializer(data={"refresh": raw})
         try:
-            if not is_login_active(RefreshToken(raw)):
-                raise TokenError("signed out")
-            serializer.is_valid(raise_exception=True)
-        except (TokenError, exceptions.ValidationError, exceptions.AuthenticationFailed):
-            response = Response(
-                {"detail": "The refresh token is invalid or expired; sign in again."},
-                status=status.HTTP_401_UNAUTHORIZED,
-            )
-            clear_jwt_cookies(response)
-            return response
+            access, rotated = refresh_login(raw)
+        except NotSignedIn as exc:
+            refused = json_error(exc)
+            clear_jwt_cookies(refused)  # they would only be sent again
+            return refused
         response = Response({"success": True})
-        set_access_cookie(response, serializer.validated_data["access"])
-        if "refresh" in serializer.validated_data:
-            rotated = serializer.validated_data["refresh"]
-            extend_login(RefreshToken(rotated, verify=False))
+        set_access_cookie(response, access)
+        if rotated is not None:
             set_refresh_cookie(response, rotated)
         return response
 
@@ -228,10 +228,7 @@ class TokenView(_CredentialsView):
         ],
     )
     def post(self, request: Request) -> Response:
-        try:
-            user = self.authenticated_user(request)
-        except exceptions.AuthenticationFailed as exc:
-            return Response({"detail": exc.detail}, status=status.HTTP_401_UNAUTHORIZED)
+        user = self.authenticated_user(request)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

@@ -17,7 +17,8 @@ from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
 from imageapi.client_address import client_ip
-from imageapi.errors import NotFound, json_error
+from imageapi.error_responses import json_error
+from imageapi.errors import NotFound
 from imageapi.outages import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)

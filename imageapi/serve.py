@@ -19,9 +19,7 @@ from imageapi.settings.environment import env
 
 
 def options() -> dict:
-    from django.conf import settings
-
-    from images.api.upload_limits import MULTIPART_OVERHEAD
+    from imageapi import limits
 
     return {
         "host": env.str("HOST", default="127.0.0.1"),
@@ -32,7 +30,7 @@ def options() -> dict:
         "cleanup_interval": 5,
         "max_request_header_size": 64 * 1024,
         # The app's own bound on an upload's body: the file plus the form around it.
-        "max_request_body_size": settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
+        "max_request_body_size": limits.max_multipart_body(),
         # poll(), not select(): more than 1024 open connections.
         "asyncore_use_poll": True,
         # X-Forwarded-* reach Django untouched; it trusts them per NUM_PROXIES.

@@ -24,7 +24,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
 ]
 
-handler400 = "imageapi.errors.bad_request"
-handler403 = "imageapi.errors.permission_denied"
-handler404 = "imageapi.errors.not_found"
-handler500 = "imageapi.errors.server_error"
+handler400 = "imageapi.error_responses.bad_request"
+handler403 = "imageapi.error_responses.permission_denied"
+handler404 = "imageapi.error_responses.not_found"
+handler500 = "imageapi.error_responses.server_error"

@@ -1,21 +1,17 @@
 from django.conf import settings
 from django.db import models
 
-
-class SourceFormat(models.TextChoices):
-    """What uploads may be."""
-
-    JPEG = "JPEG", "JPEG"
-    PNG = "PNG", "PNG"
+from images.processing import FORMATS, OUTPUT_FORMATS, SOURCE_FORMATS
 
 
-class ImageFormat(models.TextChoices):
-    """What thumbnails may be: the source's format, or a modern one on request."""
+def _choices(names: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(name, FORMATS[name].label) for name in names]
 
-    JPEG = "JPEG", "JPEG"
-    PNG = "PNG", "PNG"
-    WEBP = "WEBP", "WebP"
-    AVIF = "AVIF", "AVIF"
+
+# What uploads may be, and what thumbnails may be (the canonical format, or a modern one
+# on request): both from the one format table.
+SOURCE_FORMAT_CHOICES = _choices(SOURCE_FORMATS)
+THUMBNAIL_FORMAT_CHOICES = _choices(OUTPUT_FORMATS)
 
 
 class Image(models.Model):
@@ -29,7 +25,7 @@ class Image(models.Model):
     file = models.FileField(max_length=255, editable=False)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
-    format = models.CharField(max_length=8, choices=SourceFormat.choices)
+    format = models.CharField(max_length=8, choices=SOURCE_FORMAT_CHOICES)
     size = models.PositiveBigIntegerField(help_text="Bytes.")
     sha256 = models.CharField(max_length=64)
     placeholder = models.CharField(
@@ -50,7 +46,7 @@ class Thumbnail(models.Model):
 
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="thumbnails")
     height = models.PositiveIntegerField(help_text="The tier height this thumbnail serves.")
-    format = models.CharField(max_length=8, choices=ImageFormat.choices)
+    format = models.CharField(max_length=8, choices=THUMBNAIL_FORMAT_CHOICES)
     file = models.FileField(max_length=255, editable=False)
     width = models.PositiveIntegerField()
     actual_height = models.PositiveIntegerField(help_text="Less than height for small originals.")

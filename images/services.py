@@ -10,13 +10,13 @@ import logging
 import secrets
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from accounts.models import Tier, User
-from accounts.tiers import entitlements, quotas
-from imageapi.errors import Conflict, NotFound, Rejected, TooLarge
+from accounts.tiers import Entitlements, entitlements, quotas
+from imageapi import limits
+from imageapi.errors import Conflict, NotFound, Rejected
 from images import processing, selectors
 from images.delivery import links
 from images.files import storage
@@ -26,45 +26,17 @@ from images.thumbnails import concurrency, rendering, tasks
 logger = logging.getLogger(__name__)
 
 
-def upload_too_large(size: int | None = None) -> TooLarge:
-    limit = settings.MAX_UPLOAD_BYTES
-    got = f"The file is {size:,} bytes; " if size is not None else "The file is too large; "
-    return TooLarge(
-        f"{got}the limit is {limit:,} bytes ({limit / 1048576:g} MiB, MAX_UPLOAD_BYTES)."
-    )
-
-
 def upload_image(owner: User, upload: UploadedFile) -> Image:
     """Validate and store an upload, then make its thumbnails.
 
     Nothing is left behind when the upload is refused or storing it fails.
     """
-    limit = settings.MAX_UPLOAD_BYTES
-    if upload.size is not None and upload.size > limit:
-        raise upload_too_large(upload.size)
-    upload.seek(0)
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise upload_too_large()
+    data = _read_upload(upload)
     quotas.check_upload(owner, size=len(data))
-    heights = entitlements(owner).heights
-    rendered = []
-    with concurrency.decode_slot():  # one slot for the decode and what is made from it
-        try:
-            # The decode that makes the thumbnails: accepted means renderable.
-            decoded = processing.decode(data, heights, limits=rendering.processing_limits())
-        except processing.ImageRejected as exc:
-            raise Rejected(str(exc), code=exc.code, field="image") from exc
-        info = decoded.info
-        # In the request (no workers): rendered now, stored once the image row exists,
-        # so the row carries its placeholder from the start.
-        if heights and not tasks.in_background():
-            try:
-                rendered = rendering.render(decoded, heights, fmt=info.format, output=None)
-            except Exception:
-                logger.exception("thumbnails for an upload failed; they will be made on demand")
+    allowed = entitlements(owner)
+    decoded, rendered = _decode_and_render(data, allowed)
+    info = decoded.info
     del decoded  # the pixels are not needed while the original is stored
-
     key = secrets.token_hex(16)
 
     def record(names: list[str]) -> Image:
@@ -94,6 +66,42 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
         except Exception:
             logger.exception("thumbnails for image %s failed; they will be made on demand", key)
     return image
+
+
+def _read_upload(upload: UploadedFile) -> bytes:
+    """The upload's bytes; :class:`TooLarge` past ``MAX_UPLOAD_BYTES`` (read no further)."""
+    limit = limits.max_upload_bytes()
+    if upload.size is not None and upload.size > limit:
+        raise limits.upload_too_large(upload.size)
+    upload.seek(0)
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise limits.upload_too_large()
+    return data
+
+
+def _decode_and_render(
+    data: bytes, allowed: Entitlements
+) -> tuple[processing.Decoded, list[processing.RenderedThumbnail]]:
+    """Decode once, bounded by the tier's pixel cap from the header; render in the
+    request when no worker will (the row then carries its placeholder from the start)."""
+    heights = allowed.heights
+    rendered: list[processing.RenderedThumbnail] = []
+    with concurrency.decode_slot():  # one slot for the decode and what is made from it
+        try:
+            # The decode that makes the thumbnails: accepted means renderable.
+            limits_ = rendering.processing_limits(max_pixels=allowed.max_pixels)
+            decoded = processing.decode(data, heights, limits=limits_)
+        except processing.ImageRejected as exc:
+            if exc.pixels is not None and (refusal := allowed.pixels_refused(exc.pixels)):
+                raise refusal from exc
+            raise Rejected(str(exc), code=exc.code, field="image") from exc
+        if heights and not tasks.in_background():
+            try:
+                rendered = rendering.render(decoded, heights, fmt=decoded.info.format, output=None)
+            except Exception:
+                logger.exception("thumbnails for an upload failed; they will be made on demand")
+    return decoded, rendered
 
 
 def delete_image(image: Image) -> None:

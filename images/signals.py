@@ -1,15 +1,20 @@
-"""Keep storage and cached answers in step with the database, whichever path wrote it.
+"""Keep storage, cached answers and thumbnails in step with the database and the tiers.
 
 The API, the admin (bulk actions included), the shell and cascades from a deleted user
 all send these signals. Files are removed only after the deleting transaction commits,
 so a rolled-back delete never loses a file; cached answers are forgotten at once and
 again at commit, so no request can cache the old state in between.
+
+When a tier gains heights, or users move to another tier (:mod:`accounts.tiers.signals`),
+their images get the thumbnails they now include, in the background where possible.
 """
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from accounts.tiers.signals import heights_gained, tier_assigned
+from images import services
 from images.api import cache as api_cache
 from images.files import storage
 from images.models import Image, Thumbnail
@@ -52,3 +57,13 @@ def _thumbnail_deleted(sender, instance: Thumbnail, origin=None, **kwargs) -> No
     if isinstance(origin, Thumbnail) or getattr(origin, "model", None) is Thumbnail:
         # Deleted on its own; in a cascade, the image's own signal forgets the answers.
         _forget_answers_on_commit(_owner_of(instance))
+
+
+@receiver(heights_gained, dispatch_uid="images.backfill_tier")
+def _tier_gained_heights(sender, tier, heights, **kwargs) -> None:
+    services.backfill_for_tier(tier)
+
+
+@receiver(tier_assigned, dispatch_uid="images.backfill_users")
+def _users_moved(sender, user_ids, **kwargs) -> None:
+    services.backfill_for_users(user_ids)

@@ -9,7 +9,7 @@ from PIL import Image as PILImage
 from rest_framework.test import APIClient
 
 from accounts.models import Tier, User
-from accounts.services import ensure_builtin_tiers
+from accounts.tiers.services import ensure_builtin_tiers
 from tests.live_server import free_port
 
 PASSWORD = "correct-horse-battery-staple"

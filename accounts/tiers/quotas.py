@@ -1,4 +1,4 @@
-"""Per-tier upload limits: images and bytes stored, uploads per hour, largest upload.
+"""Per-tier upload limits: images and bytes stored, uploads per hour, the pixel cap.
 
 Two calls from the upload service. ``check_upload`` refuses early, before an upload is
 decoded and stored, when its owner is already at a limit; it takes no lock, so it can
@@ -10,23 +10,27 @@ the second one sees the first.
 
 Uploads per hour count accepted uploads in any 60 minutes, from a log that deleting
 images does not shorten. Over a rate answers 429 with ``Retry-After`` and ``RateLimit-*``
-headers; over a quota answers 403 naming the limit and the usage.
+headers; over a quota answers 403 naming the limit and the usage. The pixel cap is
+applied from the image's header, before decoding (the upload service passes
+:attr:`Entitlements.max_pixels` into the decode limits); the claim checks it again, as
+the tier may have changed meanwhile.
+
+Stored images are counted through the user's reverse relation ``images`` (declared by
+the image model's owner key), so this package needs no import of the images app.
 """
 
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Min, OuterRef, Subquery, Sum
+from django.db.models import Count, Min, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Tier, UploadRecord, User
+from accounts.models import UploadRecord, User
+from accounts.tiers.policy import Entitlements, entitlements
 from imageapi.errors import NotAllowed, RateLimited
-from images.models import Image
 
 WINDOW = timedelta(hours=1)
 
@@ -42,24 +46,13 @@ class Usage:
     window_frees_in: int | None
 
 
-def max_pixels(tier: Tier) -> int:
-    """The largest upload the tier allows, in pixels: its own limit or the server's."""
-    ceiling = settings.MAX_IMAGE_PIXELS
-    if tier.max_megapixels is None:
-        return ceiling
-    return min(ceiling, int(tier.max_megapixels * 1_000_000))
-
-
 def usage(user: User, *, now: datetime | None = None) -> Usage:
     """The user's usage, in one query."""
     now = now or timezone.now()
-    stored = (
-        Image.objects.filter(owner=OuterRef("pk"))
-        .values("owner")
-        .annotate(count=Count("pk"), bytes=Sum("size"))
-    )
+    stored = user.images.order_by().values("owner").annotate(count=Count("pk"), bytes=Sum("size"))
     recent = (
-        UploadRecord.objects.filter(user=OuterRef("pk"), at__gt=now - WINDOW)
+        UploadRecord.objects.filter(user=user, at__gt=now - WINDOW)
+        .order_by()
         .values("user")
         .annotate(count=Count("pk"), oldest=Min("at"))
     )
@@ -92,10 +85,10 @@ def forget_old_uploads(now: datetime | None = None) -> int:
 
 def check_upload(user: User, *, size: int) -> None:
     """Refuse an upload its owner has no room for, before any work is done on it."""
-    _enforce(user.tier, usage(user), size=size, pixels=None)
+    enforce(entitlements(user), usage(user), size=size)
 
 
-def claim_upload(user: User, *, size: int, pixels: int) -> None:
+def claim_upload(user: User, *, size: int, pixels: int | None = None) -> None:
     """Take an upload slot for the image row the surrounding transaction creates.
 
     Raises ``RateLimited`` or ``NotAllowed``, which rolls the transaction back.
@@ -107,43 +100,40 @@ def claim_upload(user: User, *, size: int, pixels: int) -> None:
         User.objects.select_for_update().filter(pk=user.pk).values_list("pk").get()
     # (SQLite has no row locks: its IMMEDIATE transactions already let one writer in.)
     now = timezone.now()
-    _enforce(user.tier, usage(user, now=now), size=size, pixels=pixels)
+    enforce(entitlements(user), usage(user, now=now), size=size, pixels=pixels)
     UploadRecord.objects.create(user=user, at=now)
 
 
-def _enforce(tier: Tier, used: Usage, *, size: int, pixels: int | None) -> None:
-    if tier.uploads_per_hour is not None and used.uploads_in_window >= tier.uploads_per_hour:
+def enforce(allowed: Entitlements, used: Usage, *, size: int, pixels: int | None = None) -> None:
+    """Raise the refusal for the first limit this upload would pass, if any."""
+    tier = allowed.tier_name
+    if allowed.uploads_per_hour is not None and used.uploads_in_window >= allowed.uploads_per_hour:
         retry = used.window_frees_in or 1
         raise RateLimited(
-            f"Your tier ({tier.name}) allows {tier.uploads_per_hour:,} uploads per hour and "
+            f"Your tier ({tier}) allows {allowed.uploads_per_hour:,} uploads per hour and "
             f"you have made {used.uploads_in_window:,} in the last hour; "
             f"try again in {retry} seconds.",
             code="upload_rate",
             retry_after=retry,
-            limit=tier.uploads_per_hour,
+            limit=allowed.uploads_per_hour,
             remaining=0,
             window=int(WINDOW.total_seconds()),
         )
-    if tier.max_images is not None and used.images >= tier.max_images:
+    if allowed.max_images is not None and used.images >= allowed.max_images:
         raise NotAllowed(
-            f"Your tier ({tier.name}) allows {tier.max_images:,} stored images and you have "
+            f"Your tier ({tier}) allows {allowed.max_images:,} stored images and you have "
             f"{used.images:,}. Delete some images or move to a larger tier.",
             code="image_quota",
         )
-    if tier.max_bytes is not None and used.bytes + size > tier.max_bytes:
+    if allowed.max_bytes is not None and used.bytes + size > allowed.max_bytes:
         raise NotAllowed(
-            f"Your tier ({tier.name}) allows {_bytes(tier.max_bytes)} of stored originals; "
+            f"Your tier ({tier}) allows {_bytes(allowed.max_bytes)} of stored originals; "
             f"you store {_bytes(used.bytes)} and this upload is {_bytes(size)}. "
             "Delete some images or move to a larger tier.",
             code="storage_quota",
         )
-    if pixels is not None and tier.max_megapixels is not None and pixels > max_pixels(tier):
-        megapixels = Decimal(pixels) / 1_000_000
-        raise NotAllowed(
-            f"This image is {megapixels:.2f} megapixels; your tier ({tier.name}) allows "
-            f"uploads of at most {float(tier.max_megapixels):g} megapixels.",
-            code="megapixel_limit",
-        )
+    if pixels is not None and (refusal := allowed.pixels_refused(pixels)) is not None:
+        raise refusal
 
 
 def _bytes(n: int) -> str:
@@ -151,35 +141,3 @@ def _bytes(n: int) -> str:
         if n >= scale:
             return f"{n / scale:.4g} {unit} ({n:,} bytes)"
     return f"{n:,} bytes"
-
-
-def account_summary(user: User) -> dict:
-    """What ``GET /api/user/me/`` shows: the tier, what it includes, limits and usage."""
-    tier = user.tier
-    used = usage(user)
-    expiring = None
-    if tier.expiring_links:
-        expiring = {
-            "min_seconds": settings.EXPIRING_LINK_MIN_SECONDS,
-            "max_seconds": settings.EXPIRING_LINK_MAX_SECONDS,
-        }
-    return {
-        "username": user.get_username(),
-        "tier": tier.name,
-        "includes": {
-            "thumbnail_heights": sorted(tier.thumbnail_heights),
-            "original_link": tier.original_link,
-            "expiring_links": expiring,
-        },
-        "limits": {
-            "images": {"limit": tier.max_images, "used": used.images},
-            "bytes": {"limit": tier.max_bytes, "used": used.bytes},
-            "uploads_per_hour": {
-                "limit": tier.uploads_per_hour,
-                "used": used.uploads_in_window,
-                "window_seconds": int(WINDOW.total_seconds()),
-                "frees_in": used.window_frees_in,
-            },
-            "max_megapixels": max_pixels(tier) / 1_000_000,
-        },
-    }

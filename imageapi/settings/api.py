@@ -14,7 +14,7 @@ REST_FRAMEWORK = {
         "imageapi.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "EXCEPTION_HANDLER": "imageapi.errors.exception_handler",
+    "EXCEPTION_HANDLER": "imageapi.error_responses.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"jwt-refresh": JWT_REFRESH_THROTTLE_RATE},
     "NUM_PROXIES": NUM_PROXIES,

@@ -68,11 +68,11 @@ MIDDLEWARE = [
     # middleware, outside it, then counts as such).
     "axes.middleware.AxesMiddleware",
     # Innermost: domain errors and database outages raised by views become JSON.
-    "imageapi.errors.ErrorMiddleware",
+    "imageapi.error_responses.ErrorMiddleware",
 ]
 
 ROOT_URLCONF = "imageapi.urls"
-CSRF_FAILURE_VIEW = "imageapi.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "imageapi.error_responses.csrf_failure"
 WSGI_APPLICATION = "imageapi.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -6,11 +6,13 @@ serializer instances. The serializer classes below describe the same shapes for 
 OpenAPI document and validate the inputs.
 """
 
-from django.conf import settings
+from django.utils.functional import lazy
 from rest_framework import serializers
 from rest_framework.request import Request
 
 from accounts.tiers import Entitlements
+from accounts.tiers.policy import expiring_link_bounds
+from imageapi import limits
 from images import processing
 from images.delivery.links import LinkMaker
 
@@ -75,7 +77,7 @@ class ImageSerializer(serializers.Serializer):
     thumbnails = ThumbnailLinkSerializer(many=True)
     width = serializers.IntegerField()
     height = serializers.IntegerField()
-    format = serializers.ChoiceField(choices=["JPEG", "PNG"])
+    format = serializers.ChoiceField(choices=processing.SOURCE_FORMATS)
     size = serializers.IntegerField(help_text="Bytes.")
     created_at = serializers.DateTimeField()
     placeholder = serializers.CharField(
@@ -87,14 +89,17 @@ class ImageSerializer(serializers.Serializer):
     )
 
 
-class ImageUploadSerializer(serializers.Serializer):
-    image = serializers.FileField(
-        allow_empty_file=True,
-        help_text=(
-            f"A JPEG or PNG file, at most {settings.MAX_UPLOAD_BYTES:,} bytes and "
-            f"{settings.MAX_IMAGE_PIXELS:,} pixels."
-        ),
+def _upload_help() -> str:
+    return (
+        f"A {processing.spoken_list(processing.SOURCE_FORMATS)} file (judged by its content), "
+        f"at most {limits.max_upload_bytes():,} bytes and {limits.max_image_pixels():,} pixels "
+        "(your tier may allow fewer: see /api/user/me/)."
     )
+
+
+class ImageUploadSerializer(serializers.Serializer):
+    # Described when the schema is made, not at import: the limits are settings.
+    image = serializers.FileField(allow_empty_file=True, help_text=lazy(_upload_help, str)())
 
 
 class ThumbnailSerializer(serializers.Serializer):
@@ -105,11 +110,15 @@ class ThumbnailSerializer(serializers.Serializer):
 
 
 class LinkQuerySerializer(serializers.Serializer):
-    time = serializers.IntegerField(
-        min_value=settings.EXPIRING_LINK_MIN_SECONDS,
-        max_value=settings.EXPIRING_LINK_MAX_SECONDS,
-        help_text="Seconds the link stays valid.",
-    )
+    """The bounds are the tier policy's, read when the serializer is made."""
+
+    def get_fields(self) -> dict:
+        shortest, longest = expiring_link_bounds()
+        return {
+            "time": serializers.IntegerField(
+                min_value=shortest, max_value=longest, help_text="Seconds the link stays valid."
+            )
+        }
 
 
 class ExpiringLinkSerializer(serializers.Serializer):

@@ -1,13 +1,11 @@
-"""Bounding request bodies before they are read."""
+"""Bounding request bodies before they are read (the bounds are :mod:`imageapi.limits`)."""
 
-from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest
 
-from imageapi.errors import Rejected, TooLarge, json_error
-
-# Room for multipart boundaries and the other form fields around the file.
-MULTIPART_OVERHEAD = 64 * 1024
+from imageapi import limits
+from imageapi.error_responses import json_error
+from imageapi.errors import Rejected, TooLarge
 
 
 class BoundedUploadHandler(FileUploadHandler):
@@ -22,10 +20,8 @@ class BoundedUploadHandler(FileUploadHandler):
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
-        if self.received > settings.MAX_UPLOAD_BYTES:
-            from images.services import upload_too_large
-
-            raise upload_too_large()
+        if self.received > limits.max_upload_bytes():
+            raise limits.upload_too_large()
         return raw_data
 
     def file_complete(self, file_size: int) -> None:
@@ -44,11 +40,7 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             return json_error(Rejected("Malformed Content-Length header."))
         multipart = request.content_type == "multipart/form-data"
-        limit = (
-            settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
-            if multipart
-            else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        )
+        limit = limits.max_multipart_body() if multipart else limits.max_other_body()
         if length > limit:
             what = "upload" if multipart else "request body"
             why = " (MAX_UPLOAD_BYTES plus form overhead)." if multipart else "."

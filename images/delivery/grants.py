@@ -12,10 +12,9 @@ from images import processing, selectors
 from images.delivery import links
 from images.delivery.negotiation import preferred_format
 from images.files import storage
-from images.models import Image, SourceFormat, Thumbnail
+from images.models import Image, Thumbnail
 from images.thumbnails.rendering import ensure_thumbnails
 
-SOURCE_FORMATS = tuple(SourceFormat.values)
 THUMBNAIL_MAX_AGE = 365 * 24 * 3600
 ORIGINAL_MAX_AGE = 3600
 
@@ -83,7 +82,7 @@ def _thumbnail(grant: links.Grant, accept: str | None) -> MediaFile:
     height = grant.height
     by_source = {
         source: preferred_format(accept, processing.MIME_TYPES[source], settings.THUMBNAIL_FORMATS)
-        for source in SOURCE_FORMATS
+        for source in processing.SOURCE_FORMATS
     }
     image = None
     if len(set(by_source.values())) > 1:  # the choice depends on the source's format

@@ -1,6 +1,6 @@
 """Choosing a thumbnail format from the client's Accept header."""
 
-MODERN = {"webp": "image/webp", "avif": "image/avif"}
+from images.processing import FORMATS
 
 
 def _accept_q(accept: str) -> dict[str, float]:
@@ -22,7 +22,7 @@ def _accept_q(accept: str) -> dict[str, float]:
 
 
 def preferred_format(accept: str | None, source_mime: str, allowed: list[str]) -> str | None:
-    """The modern format (``"WEBP"``/``"AVIF"``) the client prefers, or None for the source's.
+    """The format of ``allowed`` (e.g. ``"WEBP"``) the client prefers, or None for the source's.
 
     A modern format is chosen only when the client names it explicitly (wildcards do not
     count) with a weight at least that of the source format; ties go to ``allowed``'s order.
@@ -33,8 +33,8 @@ def preferred_format(accept: str | None, source_mime: str, allowed: list[str]) -
     source_q = weights.get(source_mime, weights.get("image/*", weights.get("*/*", 0.0)))
     best, best_q = None, 0.0
     for name in allowed:
-        mime = MODERN.get(name.lower())
-        q = weights.get(mime, 0.0) if mime else 0.0
+        known = FORMATS.get(name.upper())
+        q = weights.get(known.mime_type, 0.0) if known else 0.0
         if q > best_q and q >= source_q:
             best, best_q = name.upper(), q
     return best

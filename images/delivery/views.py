@@ -4,7 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 
-from imageapi.errors import MethodNotAllowed, ServiceError, json_error
+from imageapi.error_responses import json_error
+from imageapi.errors import MethodNotAllowed, ServiceError
 from images.delivery import grants, transfer
 
 

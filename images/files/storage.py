@@ -1,8 +1,8 @@
 """Files, through Django's storage API only; the few S3-only needs behind small functions.
 
 Local disk and S3 are one code path (``default_storage``). What only S3 can do
-(presigned URLs, a one-request streamed read, a fail-fast bucket probe) uses public
-django-storages and boto3 APIs, and callers ask :func:`is_s3` instead of checking
+(presigned URLs, a streamed read, a fail-fast bucket probe) uses public django-storages
+and boto3 APIs, and callers ask :func:`is_s3` instead of checking
 classes themselves.
 """
 
@@ -111,14 +111,16 @@ def read(name: str) -> bytes:
 
 
 def open_stream(name: str) -> IO[bytes]:
-    """A readable stream of the file in one storage request.
+    """A readable stream of the file.
 
-    On S3, ``storage.open()`` would ask for the object's metadata and then download all
-    of it to a temporary file; a plain GetObject streams it straight through.
+    On S3, ``storage.open()`` would download the whole object to a temporary file on
+    first read; the boto3 object of the opened file (``S3File.obj``, public) streams the
+    body straight through instead, after the HEAD that ``open()`` makes.
     """
+    opened = default_storage.open(name, "rb")
     if not is_s3():
-        return default_storage.open(name, "rb")
-    return default_storage.bucket.Object(_s3_key(name)).get()["Body"]
+        return opened
+    return opened.obj.get()["Body"]
 
 
 def presigned_url(
@@ -179,9 +181,3 @@ def _probe_client():
         )
         _probe_clients[identity] = client
     return client
-
-
-def _s3_key(name: str) -> str:
-    from storages.utils import clean_name, safe_join
-
-    return safe_join(default_storage.location, clean_name(name))

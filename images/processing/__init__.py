@@ -1,7 +1,7 @@
 """Pure image processing: validate uploads and render thumbnails.
 
 Bytes and plain values go in; facts (:class:`ImageInfo`) and encoded thumbnails
-(:class:`Thumbnail`) come out. Nothing here imports Django, touches storage, reads
+(:class:`RenderedThumbnail`) come out. Nothing here imports Django, touches storage, reads
 settings or reads a process global: every limit is a :class:`Limits` field the caller
 passes in, so every function is safe to call from a request, a Celery task or a script.
 
@@ -34,28 +34,41 @@ Modules: ``formats`` (the one format table), ``types`` (limits, options, results
 
 from images.processing.decode import Decoded, decode
 from images.processing.errors import DECODE_ERRORS, ImageRejected
-from images.processing.formats import EXTENSIONS, FORMATS, MIME_TYPES, Format
+from images.processing.formats import (
+    EXTENSIONS,
+    FORMATS,
+    MIME_TYPES,
+    OUTPUT_FORMATS,
+    SOURCE_FORMATS,
+    Format,
+    by_mime_type,
+    spoken_list,
+)
 from images.processing.pipeline import inspect, plan, render_thumbnails
 from images.processing.placeholder import placeholder
 from images.processing.resize import plan_sizes
-from images.processing.types import ImageInfo, Limits, Thumbnail, ThumbnailOptions
+from images.processing.types import ImageInfo, Limits, RenderedThumbnail, ThumbnailOptions
 
 __all__ = [
     "DECODE_ERRORS",
     "EXTENSIONS",
     "FORMATS",
     "MIME_TYPES",
+    "OUTPUT_FORMATS",
+    "SOURCE_FORMATS",
     "Decoded",
     "Format",
     "ImageInfo",
     "ImageRejected",
     "Limits",
-    "Thumbnail",
+    "RenderedThumbnail",
     "ThumbnailOptions",
+    "by_mime_type",
     "decode",
     "inspect",
     "placeholder",
     "plan",
     "plan_sizes",
     "render_thumbnails",
+    "spoken_list",
 ]

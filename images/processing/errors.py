@@ -19,14 +19,17 @@ class ImageRejected(ValueError):
     METADATA_TOO_LARGE = "metadata_too_large"
 
     code: str
+    # With TOO_MANY_PIXELS: the image's pixel count, read from its header.
+    pixels: int | None
 
-    def __init__(self, message: str, *, code: str) -> None:
+    def __init__(self, message: str, *, code: str, pixels: int | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.pixels = pixels
 
     def __reduce__(self):
-        # Picklable (task queues send exceptions across processes) despite the keyword.
-        return (partial(type(self), code=self.code), (str(self),))
+        # Picklable (task queues send exceptions across processes) despite the keywords.
+        return (partial(type(self), code=self.code, pixels=self.pixels), (str(self),))
 
 
 # What Pillow, zlib and struct raise for malformed data. IndexError, KeyError and
@@ -60,6 +63,7 @@ def too_many_pixels(width: int, height: int, limit: int) -> ImageRejected:
         f"The image is {width}x{height}, which is {width * height:,} pixels; the limit is "
         f"{limit:,} pixels (MAX_IMAGE_PIXELS). Scale it down and upload it again.",
         code=ImageRejected.TOO_MANY_PIXELS,
+        pixels=width * height,
     )
 
 

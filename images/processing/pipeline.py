@@ -10,7 +10,7 @@ from images.processing.encode import encode
 from images.processing.formats import MIME_TYPES, OUTPUT_FORMATS
 from images.processing.orientation import SWAPS_AXES, TRANSPOSE
 from images.processing.resize import finish, plan_sizes, resize_all, stored_size
-from images.processing.types import ImageInfo, Limits, Thumbnail, ThumbnailOptions
+from images.processing.types import ImageInfo, Limits, RenderedThumbnail, ThumbnailOptions
 
 DEFAULT_LIMITS = Limits()
 
@@ -44,7 +44,7 @@ def render_thumbnails(
     options: ThumbnailOptions = DEFAULT_OPTIONS,
     limits: Limits = DEFAULT_LIMITS,
     output_format: str | None = None,
-) -> list[Thumbnail]:
+) -> list[RenderedThumbnail]:
     """Make one thumbnail per distinct requested height from ONE decode.
 
     ``source`` is the original's bytes, or what :func:`decode` made of them (then
@@ -71,7 +71,7 @@ def render_thumbnails(
     fmt = output_format or decoded.info.format
     encoded = _encode_sizes(decoded, sorted(set(sizes.values())), fmt, options)
     return [
-        Thumbnail(
+        RenderedThumbnail(
             requested_height=requested,
             width=sizes[requested][0],
             height=sizes[requested][1],

@@ -81,7 +81,7 @@ class ImageInfo:
 
 
 @dataclass(frozen=True)
-class Thumbnail:
+class RenderedThumbnail:
     requested_height: int
     width: int
     height: int  # actual; never larger than the source (no upscaling)

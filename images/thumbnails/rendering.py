@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save
 
-from imageapi import metrics
+from imageapi import limits, metrics
 from imageapi.errors import NotFound, Unavailable
 from imageapi.outages import STORAGE_ERRORS
 from images import processing
@@ -35,9 +35,10 @@ def thumbnail_options() -> processing.ThumbnailOptions:
     )
 
 
-def processing_limits() -> processing.Limits:
+def processing_limits(max_pixels: int | None = None) -> processing.Limits:
+    """What one decode may cost: the server's limits, or a lower pixel cap (a tier's)."""
     return processing.Limits(
-        max_pixels=settings.MAX_IMAGE_PIXELS,
+        max_pixels=max_pixels or limits.max_image_pixels(),
         max_decode_bytes=settings.MAX_DECODE_BYTES,
         max_jpeg_scans=settings.MAX_JPEG_SCANS,
     )
@@ -45,7 +46,7 @@ def processing_limits() -> processing.Limits:
 
 def render(
     source: bytes | processing.Decoded, heights: Iterable[int], *, fmt: str, output: str | None
-) -> list[processing.Thumbnail]:
+) -> list[processing.RenderedThumbnail]:
     """Thumbnails of the original in ``fmt`` (``output`` None: the source's own), encoded
     with the product's settings; nothing is stored. Callers hold a decode slot."""
     with metrics.rendering(fmt) as made:
@@ -59,7 +60,7 @@ def render(
     return made
 
 
-def placeholder_of(rendered: list[processing.Thumbnail]) -> str:
+def placeholder_of(rendered: list[processing.RenderedThumbnail]) -> str:
     """The BlurHash of the smallest thumbnail ("" when there is none to make it from)."""
     if not rendered:
         return ""
@@ -71,7 +72,7 @@ def placeholder_of(rendered: list[processing.Thumbnail]) -> str:
 
 
 def store_rendered(
-    image: Image, fmt: str, rendered: list[processing.Thumbnail]
+    image: Image, fmt: str, rendered: list[processing.RenderedThumbnail]
 ) -> dict[int, Thumbnail]:
     """Store rendered thumbnails of ``image`` (files, then rows); return them by height."""
     try:
@@ -177,7 +178,7 @@ def _read_original(image: Image) -> bytes:
         raise
 
 
-def _store_one(image: Image, fmt: str, thumb: processing.Thumbnail) -> Thumbnail:
+def _store_one(image: Image, fmt: str, thumb: processing.RenderedThumbnail) -> Thumbnail:
     height = thumb.requested_height
     try:
         return _store(image, fmt, [thumb])[height]
@@ -188,7 +189,9 @@ def _store_one(image: Image, fmt: str, thumb: processing.Thumbnail) -> Thumbnail
         return winner
 
 
-def _store(image: Image, fmt: str, rendered: list[processing.Thumbnail]) -> dict[int, Thumbnail]:
+def _store(
+    image: Image, fmt: str, rendered: list[processing.RenderedThumbnail]
+) -> dict[int, Thumbnail]:
     """Store the files and their rows in one INSERT; files are removed if that fails."""
     ext = processing.EXTENSIONS[fmt]
     files = {

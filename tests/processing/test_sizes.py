@@ -5,13 +5,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from PIL import Image, ImageFile, JpegImagePlugin
 
-from images.processing import Thumbnail, ThumbnailOptions, render_thumbnails
+from images.processing import RenderedThumbnail, ThumbnailOptions, render_thumbnails
 from images.processing.resize import DCT_SCALE_GAP
 
 from .factories import decode, encode, exif_bytes, photo_like
 
 
-def sizes(thumbnails: list[Thumbnail]) -> list[tuple[int, int, int]]:
+def sizes(thumbnails: list[RenderedThumbnail]) -> list[tuple[int, int, int]]:
     return [(t.requested_height, t.width, t.height) for t in thumbnails]
 
 

@@ -2,7 +2,8 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from accounts.services import ensure_builtin_tiers, ensure_superuser
+from accounts.services import ensure_superuser
+from accounts.tiers.services import ensure_builtin_tiers
 from imageapi.database_state import ensure_migrated
 
 

@@ -1,10 +1,9 @@
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.services import UnknownTier, create_or_update_user
+from accounts.services import create_or_update_user
+from accounts.tiers.services import UnknownTier
 from imageapi.database_state import ensure_migrated
-from images.services import backfill_for_users
 
 
 class Command(BaseCommand):
@@ -18,7 +17,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, password, tier, email, **options) -> None:
         ensure_migrated()
-        before = get_user_model().objects.filter(username=username).values("tier_id").first()
         try:
             user, created = create_or_update_user(
                 username, password=password, tier=tier, email=email
@@ -27,7 +25,5 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
-        if before is not None and before["tier_id"] != user.tier_id:
-            backfill_for_users([user.pk])  # their images get the new tier's thumbnails
         verb = "Created" if created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} user {user.username!r} (tier {user.tier})."))

@@ -5,8 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Tier
-from accounts.services import create_or_update_tier
-from images.services import backfill_for_tier
+from accounts.tiers.services import create_or_update_tier
 
 UNLIMITED = {"none", "unlimited"}
 
@@ -76,11 +75,9 @@ class Command(BaseCommand):
             if limit in options:
                 fields[limit] = options[limit]
         try:
-            tier, created, gained = create_or_update_tier(name, **fields)
+            tier, created, _ = create_or_update_tier(name, **fields)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
-        if gained:
-            backfill_for_tier(tier)
         self.stdout.write(
             self.style.SUCCESS(f"{'Created' if created else 'Updated'} {describe(tier)}")
         )

@@ -1,9 +1,8 @@
 import re
-import sys
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from tqdm import tqdm
 
 from images.files import orphans
@@ -17,6 +16,19 @@ def duration(text: str) -> timedelta:
     if not match:
         raise ValueError(f"not a duration: {text!r} (e.g. 3600, 30m, 1h, 2d)")
     return timedelta(seconds=int(match[1]) * UNITS[match[2] or "s"])
+
+
+class RawStream:
+    """A command's output stream as a plain file: written as given (no line ending added)."""
+
+    def __init__(self, wrapper: OutputWrapper) -> None:
+        self.wrapper = wrapper
+
+    def write(self, text: str) -> None:
+        self.wrapper.write(text, ending="")
+
+    def flush(self) -> None:
+        self.wrapper.flush()
 
 
 class Command(BaseCommand):
@@ -44,8 +56,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         files = folders = size = 0
         # The bar goes to the command's error stream (a terminal), never into the listing.
-        bar_file = getattr(self.stderr, "_out", sys.stderr)
-        with tqdm(unit=" files", disable=verbosity == 0, file=bar_file) as progress:
+        with tqdm(unit=" files", disable=verbosity == 0, file=RawStream(self.stderr)) as progress:
             for orphan in orphans.find(grace_period, on_file=progress.update):
                 if orphan.is_folder:
                     folders += 1
