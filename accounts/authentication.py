@@ -2,13 +2,13 @@
 
 import re
 
-from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.authentication import TokenAuthentication as DRFTokenAuthentication
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from accounts.jwt_cookies import access_cookie
 from accounts.services import is_login_active
 
 TOKEN_SHAPE = re.compile(r"[0-9a-f]{40}")
@@ -44,7 +44,7 @@ class JWTCookieAuthentication(JWTAuthentication):
     enforce_csrf = SessionAuthentication.enforce_csrf
 
     def authenticate(self, request: Request):
-        raw_token = request.COOKIES.get(settings.JWT_COOKIES["ACCESS"])
+        raw_token = access_cookie(request)
         if not raw_token:
             return None
         validated = self.get_validated_token(raw_token.encode())

@@ -1,8 +1,22 @@
-"""Setting and clearing the JWT cookies on responses."""
+"""The JWT cookies: their names, reading them from requests, setting and clearing them."""
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+
+def access_cookie(request: HttpRequest) -> str | None:
+    """The access token the request's cookie carries, if any."""
+    return request.COOKIES.get(settings.JWT_COOKIES["ACCESS"]) or None
+
+
+def refresh_cookie(request: HttpRequest) -> str | None:
+    """The refresh token the request's cookie carries, if any."""
+    return request.COOKIES.get(settings.JWT_COOKIES["REFRESH"]) or None
+
+
+def access_cookie_name() -> str:
+    return settings.JWT_COOKIES["ACCESS"]
 
 
 def _cookie_options() -> dict:

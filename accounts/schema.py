@@ -8,6 +8,8 @@ signed in, so the docs page hides them from its Authorize dialog (see
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+from accounts.jwt_cookies import access_cookie_name
+
 
 class TokenScheme(OpenApiAuthenticationExtension):
     target_class = "accounts.authentication.TokenAuthentication"
@@ -35,7 +37,7 @@ class JWTCookieScheme(OpenApiAuthenticationExtension):
         return {
             "type": "apiKey",
             "in": "cookie",
-            "name": settings.JWT_COOKIES["ACCESS"],
+            "name": access_cookie_name(),
             "description": (
                 "Nothing to type: call POST /api/user/jwt-login/ and the browser keeps the "
                 "HttpOnly access cookie and sends it. POST and DELETE requests also need the "

@@ -17,7 +17,13 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from accounts.jwt_cookies import clear_jwt_cookies, set_access_cookie, set_refresh_cookie
+from accounts.jwt_cookies import (
+    access_cookie,
+    clear_jwt_cookies,
+    refresh_cookie,
+    set_access_cookie,
+    set_refresh_cookie,
+)
 from accounts.serializers import (
     CredentialsSerializer,
     DetailSerializer,
@@ -155,7 +161,7 @@ class JWTRefreshView(APIView):
         },
     )
     def post(self, request: Request) -> HttpResponse:
-        raw = request.COOKIES.get(settings.JWT_COOKIES["REFRESH"])
+        raw = refresh_cookie(request)
         if not raw:
             raise NotSignedIn("No refresh token cookie; sign in with jwt-login.")
         SessionAuthentication().enforce_csrf(request)
@@ -187,8 +193,8 @@ class JWTLogoutView(APIView):
         responses={204: None, 403: DetailSerializer},
     )
     def post(self, request: Request) -> Response:
-        raw = request.COOKIES.get(settings.JWT_COOKIES["REFRESH"])
-        if raw or request.COOKIES.get(settings.JWT_COOKIES["ACCESS"]):
+        raw = refresh_cookie(request)
+        if raw or access_cookie(request):
             # Cookie-carried credentials: refuse cross-site requests as session auth does.
             SessionAuthentication().enforce_csrf(request)
         if raw:
@@ -197,7 +203,7 @@ class JWTLogoutView(APIView):
                 refresh = RefreshToken(raw)
                 end_login(refresh)
                 refresh.blacklist()
-        access = request.COOKIES.get(settings.JWT_COOKIES["ACCESS"])
+        access = access_cookie(request)
         if access:
             with contextlib.suppress(TokenError):
                 end_login(AccessToken(access))

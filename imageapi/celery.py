@@ -10,3 +10,10 @@ app = Celery("imageapi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Task modules: accounts.tasks and images.thumbnails.tasks.
 app.autodiscover_tasks(["accounts", "images.thumbnails"])
+
+
+def broker_url() -> str:
+    """The broker's URL; empty in the embedded mode, where work runs in-process."""
+    from django.conf import settings
+
+    return settings.CELERY_BROKER_URL

@@ -16,6 +16,7 @@ from django_prometheus.exports import ExportToDjangoView
 from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
+from imageapi.celery import broker_url
 from imageapi.client_address import client_ip
 from imageapi.error_responses import json_error
 from imageapi.errors import NotFound
@@ -80,7 +81,7 @@ class QueueDepthCollector:
     """Tasks waiting in the Celery queue, read from the Redis broker at scrape time."""
 
     def collect(self):
-        url = settings.CELERY_BROKER_URL
+        url = broker_url()
         if not url or not url.startswith(("redis://", "rediss://")):
             return
         import redis

@@ -54,9 +54,11 @@ def embedded_secret_key(path: Path = EMBEDDED_SECRET_KEY_FILE) -> str:
         return _unsaved_key
 
 
-def uses_unsaved_key(secret_key: str) -> bool:
-    """Whether ``secret_key`` is this process's key that no data dir holds yet."""
-    return secret_key == _unsaved_key
+def uses_unsaved_key() -> bool:
+    """Whether the configured SECRET_KEY is this process's key that no data dir holds yet."""
+    from django.conf import settings
+
+    return _unsaved_key == settings.SECRET_KEY
 
 
 def save_embedded_secret_key(path: Path = EMBEDDED_SECRET_KEY_FILE) -> bool:

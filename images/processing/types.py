@@ -75,7 +75,7 @@ class ThumbnailOptions:
 @dataclass(frozen=True)
 class ImageInfo:
     format: str  # "JPEG" or "PNG", detected from bytes, never from names
-    mime_type: str  # "image/jpeg" / "image/png"
+    mime_type: str  # from the format table
     width: int  # as displayed, i.e. after EXIF orientation
     height: int
 

@@ -3,9 +3,9 @@
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.db import transaction
 
+from imageapi.celery import broker_url
 from imageapi.errors import Unavailable
 from imageapi.outages import TRANSIENT_ERRORS
 
@@ -22,14 +22,15 @@ TASK_OPTIONS = {
 }
 
 
-@shared_task(**TASK_OPTIONS)
+# Names of their own: stable whichever module holds them.
+@shared_task(name="images.generate_thumbnails", **TASK_OPTIONS)
 def generate_thumbnails_task(image_id: int) -> None:
-    from images import services
+    from images import services  # which schedules these tasks
 
     services.generate_missing_thumbnails(image_id)
 
 
-@shared_task(**TASK_OPTIONS)
+@shared_task(name="images.backfill_user", **TASK_OPTIONS)
 def backfill_user_task(user_id: int) -> None:
     from images import services
 
@@ -37,7 +38,7 @@ def backfill_user_task(user_id: int) -> None:
 
 
 def in_background() -> bool:
-    return bool(settings.CELERY_BROKER_URL)
+    return bool(broker_url())
 
 
 def _dispatch(task, *args) -> None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
+from PIL import ImageFile
 
 from accounts.models import Tier, UploadRecord
 from accounts.tiers import quotas
@@ -101,6 +102,22 @@ class TestMegapixelLimit:
         assert response.status_code == 403
         assert "0.12 megapixels" in response.json()["detail"]
         assert "at most 0.1 megapixels" in response.json()["detail"]
+
+    def test_the_tiers_megapixels_are_judged_from_the_header_before_any_decode(
+        self, client_for, upload, limited_tier, monkeypatch
+    ):
+        client = client_for(limited_tier(max_megapixels=Decimal("0.1")))
+        data = image_bytes(400, 300, fmt="PNG")  # 0.12 MP
+
+        def no_decoding(*args, **kwargs):
+            pytest.fail("pixels were decoded for an image over the tier's cap")
+
+        monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+        response = upload(client, data)
+
+        assert response.status_code == 403
+        assert response.json()["detail"].startswith("This image is 0.12 megapixels")
+        assert Image.objects.count() == 0 and stored_files() == []
 
     def test_the_server_wide_limit_still_applies_above_a_tier_limit(
         self, client_for, upload, limited_tier, settings

@@ -5,7 +5,6 @@ opened read-write without creating the file, so a command run before the first
 ``migrate`` leaves nothing behind.
 """
 
-from django.conf import settings
 from django.core.management.commands.migrate import Command as DjangoMigrate
 from django.db import connections
 
@@ -22,6 +21,6 @@ class Command(DjangoMigrate):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.touch()  # an empty file is an empty SQLite database
             say(f"Created the database {path}.")
-        if uses_unsaved_key(settings.SECRET_KEY) and save_embedded_secret_key():
+        if uses_unsaved_key() and save_embedded_secret_key():
             say("Stored a new secret key in the data dir.")
         return super().execute(*args, **options)
