@@ -100,7 +100,7 @@ def refresh_login(raw_refresh: str) -> tuple[str, str | None]:
     """
     serializer = TokenRefreshSerializer(data={"refresh": raw_refresh})
     try:
-        if not is_login_active(RefreshToken(raw_refresh)):
+        if not is_login_active(RefreshToken(raw_refresh)):  # type: ignore[arg-type]
             raise TokenError("signed out")
         serializer.is_valid(raise_exception=True)
     except (TokenError, drf_exceptions.ValidationError, drf_exceptions.AuthenticationFailed):

@@ -200,13 +200,13 @@ class JWTLogoutView(APIView):
         if raw:
             # An expired or already revoked token leaves nothing to revoke.
             with contextlib.suppress(TokenError):
-                refresh = RefreshToken(raw)
+                refresh = RefreshToken(raw)  # type: ignore[arg-type]
                 end_login(refresh)
                 refresh.blacklist()
         access = access_cookie(request)
         if access:
             with contextlib.suppress(TokenError):
-                end_login(AccessToken(access))
+                end_login(AccessToken(access))  # type: ignore[arg-type]
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_jwt_cookies(response)
         return response

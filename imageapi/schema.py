@@ -125,6 +125,10 @@ def _examples_by_component(result: dict) -> dict[str, Any]:
     return found
 
 
+# Values for leaf types, by schema type.
+SCALAR_SAMPLES: dict[str, Any] = {"number": 1.0, "boolean": True}
+
+
 def _sample(schema: dict, schemas: dict, depth: int = 0) -> Any:
     """A plausible value for a schema: its example, or one made from its type."""
     if depth > 8:
@@ -133,9 +137,9 @@ def _sample(schema: dict, schemas: dict, depth: int = 0) -> Any:
         return _sample(schemas.get(schema["$ref"].rsplit("/", 1)[-1], {}), schemas, depth + 1)
     if "example" in schema:
         return schema["example"]
-    for combinator in ("allOf", "oneOf", "anyOf"):
-        if schema.get(combinator):
-            return _sample(schema[combinator][0], schemas, depth + 1)
+    choice = _first_choice(schema)
+    if choice is not None:
+        return _sample(choice, schemas, depth + 1)
     if "enum" in schema:
         return schema["enum"][0]
     kind = schema.get("type")
@@ -148,10 +152,14 @@ def _sample(schema: dict, schemas: dict, depth: int = 0) -> Any:
         return [_sample(schema.get("items", {}), schemas, depth + 1)]
     if kind == "integer":
         return max(1, schema.get("minimum", 1))
-    if kind == "number":
-        return 1.0
-    if kind == "boolean":
-        return True
     if kind == "string":
         return SAMPLE_TEXT.get(schema.get("format", ""), "string")
+    return SCALAR_SAMPLES.get(kind or "")
+
+
+def _first_choice(schema: dict) -> dict | None:
+    """The first schema of an ``allOf``/``oneOf``/``anyOf``, if the schema is one."""
+    for combinator in ("allOf", "oneOf", "anyOf"):
+        if schema.get(combinator):
+            return schema[combinator][0]
     return None

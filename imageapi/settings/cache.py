@@ -1,12 +1,14 @@
 """The cache (per-user API answers, throttles): per process unless CACHE_URL is set."""
 
+from typing import Any
+
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from imageapi.settings.environment import env
 
 _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": env.cache_url_config(_cache_url)
     if _cache_url
     else {

@@ -51,7 +51,7 @@ def cached_answer(request: Request, build: Callable[[], Response]) -> HttpRespon
     seconds = settings.API_CACHE_SECONDS
     user = request.user
     renderer = getattr(request, "accepted_renderer", None)
-    if seconds <= 0 or not user.is_authenticated or getattr(renderer, "format", None) != "json":
+    if seconds <= 0 or not user.is_authenticated or renderer is None or renderer.format != "json":
         return build()
     url = hashlib.blake2b(request.build_absolute_uri().encode(), digest_size=16).hexdigest()
     key = f"api:resp:{user.pk}:{entitlements(user).fingerprint}:{renderer.format}:{url}"

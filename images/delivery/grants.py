@@ -1,6 +1,7 @@
 """From a signed link to the file it grants under the owner's tier now."""
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -47,9 +48,9 @@ def resolve(token: str, accept: str | None) -> MediaFile:
     except links.LinkInvalid:
         raise NotFound("Not found.") from None
     try:
-        if grant.is_original:
+        if grant.height is None:
             return _original(grant)
-        return _thumbnail(grant, accept)
+        return _thumbnail(grant, grant.height, accept)
     except processing.ImageRejected:
         # Stored before a stricter limit (e.g. a lowered MAX_IMAGE_PIXELS) took effect.
         logger.error("image %s: its thumbnails cannot be made", grant.image_key, exc_info=True)
@@ -78,8 +79,7 @@ def _original(grant: links.Grant) -> MediaFile:
     )
 
 
-def _thumbnail(grant: links.Grant, accept: str | None) -> MediaFile:
-    height = grant.height
+def _thumbnail(grant: links.Grant, height: int, accept: str | None) -> MediaFile:
     by_source = {
         source: preferred_format(accept, processing.MIME_TYPES[source], settings.THUMBNAIL_FORMATS)
         for source in processing.SOURCE_FORMATS
@@ -105,7 +105,7 @@ def _thumbnail(grant: links.Grant, accept: str | None) -> MediaFile:
     if thumb is None:
         # Made on first request when the background work has not run (yet): in the
         # canonical format, every height the tier has, from one decode.
-        wanted = [height] if modern else allowed.heights
+        wanted: Iterable[int] = [height] if modern else allowed.heights
         thumb = ensure_thumbnails(image, wanted, fmt=modern)[height]
     return _thumbnail_file(image, thumb, height)
 

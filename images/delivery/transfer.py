@@ -103,11 +103,16 @@ class RedirectTransfer:
         return response
 
 
-TRANSFERS = {"app": AppTransfer, "nginx": NginxTransfer, "redirect": RedirectTransfer}
+Transfer = AppTransfer | NginxTransfer | RedirectTransfer
+TRANSFERS: dict[str, type[Transfer]] = {
+    "app": AppTransfer,
+    "nginx": NginxTransfer,
+    "redirect": RedirectTransfer,
+}
 
 
 @functools.cache
-def configured() -> AppTransfer | NginxTransfer | RedirectTransfer:
+def configured() -> Transfer:
     return TRANSFERS[settings.MEDIA_DELIVERY]()
 
 

@@ -220,7 +220,8 @@ def _png_header(data: bytes, limits: Limits) -> Header:
             check_pixels(ihdr[0], ihdr[1], limits)
         elif ctype == b"IHDR" and length == 13:
             # Pillow would take a second header's size: bound it too.
-            check_pixels(*struct.unpack_from(">II", data, start), limits)
+            width, height = struct.unpack_from(">II", data, start)
+            check_pixels(width, height, limits)
         elif ctype == b"PLTE":
             seen_palette = True
         elif ctype == b"IDAT":
@@ -305,8 +306,16 @@ def png_raw_size(ihdr: tuple[int, ...]) -> int:
 
 
 _PNG_SAMPLES = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
-_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2))
-_ADAM7 += ((0, 1, 1, 2),)
+# Adam7 passes: (x0, y0, dx, dy).
+_ADAM7 = (
+    (0, 0, 8, 8),
+    (4, 0, 8, 8),
+    (0, 4, 4, 8),
+    (2, 0, 4, 4),
+    (0, 2, 2, 4),
+    (1, 0, 2, 2),
+    (0, 1, 1, 2),
+)
 
 
 def _metadata_too_large(what: str, limit: int) -> ImageRejected:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from PIL import Image, ImageMath
 
@@ -27,7 +28,7 @@ CHAIN_MIN_RATIO = 2.0
 MAX_THUMBNAIL_WIDTH = 16_383
 
 
-def plan_sizes(shown_w: int, shown_h: int, heights: list[int]) -> dict[int, tuple[int, int]]:
+def plan_sizes(shown_w: int, shown_h: int, heights: Iterable[int]) -> dict[int, tuple[int, int]]:
     """Requested height -> displayed (width, height): no upscaling, aspect preserved."""
     plan = {}
     for requested in heights:

@@ -38,26 +38,27 @@ def imported_modules(tree: ast.Module) -> set[str]:
     return names
 
 
+def _is_private(name: object) -> bool:
+    return isinstance(name, str) and name.startswith("_") and not name.startswith("__")
+
+
 def private_accesses(tree: ast.Module) -> list[str]:
     """``thing._name`` (not on self/cls, not a dunder, not Django's public ``_meta``) and
     ``getattr(thing, "_name")``."""
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
-            name = node.attr
             owner = node.value.id if isinstance(node.value, ast.Name) else None
-            if name.startswith("_") and not name.startswith("__") and name != "_meta":
-                if owner not in {"self", "cls"}:
-                    found.append(f"line {node.lineno}: .{name}")
-        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) in {
-            "getattr",
-            "hasattr",
-            "setattr",
-        }:
-            if len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
-                value = node.args[1].value
-                if isinstance(value, str) and value.startswith("_") and not value.startswith("__"):
-                    found.append(f"line {node.lineno}: getattr {value!r}")
+            if _is_private(node.attr) and node.attr != "_meta" and owner not in {"self", "cls"}:
+                found.append(f"line {node.lineno}: .{node.attr}")
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) in {"getattr", "hasattr", "setattr"}
+            and len(node.args) > 1
+            and isinstance(node.args[1], ast.Constant)
+            and _is_private(node.args[1].value)
+        ):
+            found.append(f"line {node.lineno}: getattr {node.args[1].value!r}")
     return found
 
 
