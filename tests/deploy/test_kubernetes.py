@@ -205,12 +205,10 @@ def resource_problems(objects: list[dict]) -> list[str]:
                 if resource not in resources.get(kind, {}):
                     problems.append(f"{where}: no {kind}.{resource}")
         requests, limits = resources.get("requests", {}), resources.get("limits", {})
-        if "memory" in requests and "memory" in limits:
-            if quantity_bytes(requests["memory"]) > quantity_bytes(limits["memory"]):
-                problems.append(f"{where}: memory request above its limit")
-        if "cpu" in requests and "cpu" in limits:
-            if quantity_cores(requests["cpu"]) > quantity_cores(limits["cpu"]):
-                problems.append(f"{where}: cpu request above its limit")
+        for resource, amount in (("memory", quantity_bytes), ("cpu", quantity_cores)):
+            both = resource in requests and resource in limits
+            if both and amount(requests[resource]) > amount(limits[resource]):
+                problems.append(f"{where}: {resource} request above its limit")
     return problems
 
 
@@ -339,7 +337,11 @@ def test_web_is_alive_on_healthz_and_ready_on_readyz_as_an_allowed_host(objects)
         # Django answers 400 to a Host outside ALLOWED_HOSTS: the probe must send one.
         (host,) = [h["value"] for h in get["httpHeaders"] if h["name"] == "Host"]
         assert host in allowed, (probe, host, allowed)
-    assert paths == {"startupProbe": "/healthz", "livenessProbe": "/healthz", "readinessProbe": "/readyz"}
+    assert paths == {
+        "startupProbe": "/healthz",
+        "livenessProbe": "/healthz",
+        "readinessProbe": "/readyz",
+    }
 
 
 def test_the_probes_reach_the_app_as_its_urls_route_them():
@@ -809,9 +811,10 @@ def test_the_ingress_takes_uploads_and_waits_as_long_as_gunicorn(objects):
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     service = find(objects, "Service", backend["name"])
     assert service["spec"]["ports"][0]["name"] == backend["port"]["name"]
-    assert selects({"matchLabels": service["spec"]["selector"]}, pod_labels(
-        find(objects, "Deployment", "imageapi-web")
-    ))
+    assert selects(
+        {"matchLabels": service["spec"]["selector"]},
+        pod_labels(find(objects, "Deployment", "imageapi-web")),
+    )
 
 
 def test_production_serves_its_host_over_https_with_a_certificate(rendered):
