@@ -3,8 +3,9 @@
 No cluster runs here. `kubectl kustomize` renders each overlay exactly as `kubectl apply
 -k` would; every object is validated against the OpenAPI schemas of a current
 Kubernetes release (kubernetes-validate ships them), the KEDA ScaledObject against
-KEDA's CRD schema (tests/deploy/schemas/). The rest are the deployment's invariants,
-each paired with a test that breaks a rendered copy and sees the check report it.
+KEDA's CRD schema (tests/deploy/schemas/). The rest are the deployment's invariants;
+each check that lists problems also runs on a deliberately broken copy of the rendered
+objects (the `..._catches_...` tests), so none of them can pass vacuously.
 """
 
 import copy
@@ -630,6 +631,51 @@ def test_the_trial_secrets_are_those_of_env_example_by_the_same_names():
     assert set(secret_template("trial")) == env_example_secrets()
 
 
+# The names of .env.example that compose alone uses, and what stands for each here.
+COMPOSE_ONLY = {
+    "POSTGRES_DB": "trial: the postgres StatefulSet's database, images",
+    "POSTGRES_USER": "trial: the postgres StatefulSet's user, images",
+    "HTTP_BIND": "the Ingress",
+    "HTTP_PORT": "the Ingress",
+    "TRUSTED_PROXY": "ingress-nginx sets X-Forwarded-Proto itself",
+    "HTTPS_ONLY": "the Ingress's ssl-redirect",
+    "CLIENT_MAX_BODY_SIZE": "the Ingress's proxy-body-size",
+    "REDIS_MAXMEMORY": "trial: the redis StatefulSet's --maxmemory",
+}
+
+
+def test_every_name_of_env_example_has_its_place(rendered):
+    """One list of settings: each name is in the ConfigMap, in the Secret, or compose's own."""
+    names = set(parse_env_file(ENV_EXAMPLE))
+    config = set(config_map(rendered["trial"])) | set(config_map(rendered["production"]))
+    secrets = set(secret_template("trial"))
+    assert names - config - secrets - set(COMPOSE_ONLY) == set()
+    assert set(COMPOSE_ONLY) <= names, "a stale entry"
+    assert not config & secrets
+
+
+def test_what_compose_sets_by_env_example_the_manifests_set_alike(rendered):
+    defaults = parse_env_file(ENV_EXAMPLE)
+    for overlay in OVERLAYS:
+        ingress = find(rendered[overlay], "Ingress", "imageapi")
+        size = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
+        assert size == defaults["CLIENT_MAX_BODY_SIZE"]
+    (redis,) = containers(find(rendered["trial"], "StatefulSet", "redis"))
+    assert redis["args"][redis["args"].index("--maxmemory") + 1] == defaults["REDIS_MAXMEMORY"]
+    (postgres,) = containers(find(rendered["trial"], "StatefulSet", "postgres"))
+    env = literal_env(postgres)
+    assert (env["POSTGRES_DB"], env["POSTGRES_USER"]) == (
+        defaults["POSTGRES_DB"],
+        defaults["POSTGRES_USER"],
+    )
+    (web,) = containers(find(rendered["trial"], "Deployment", "imageapi-web"), init=False)
+    user, db = defaults["POSTGRES_USER"], defaults["POSTGRES_DB"]
+    assert (
+        literal_env(web)["DATABASE_URL"]
+        == f"postgres://{user}:$(POSTGRES_PASSWORD)@postgres:5432/{db}"
+    )
+
+
 def test_the_settings_files_use_the_apps_names_and_load(rendered, overlay, tmp_path):
     """The ConfigMap plus the Secret's keys (made-up values) make settings Django accepts."""
     config = config_map(rendered[overlay])
@@ -732,24 +778,38 @@ def selects(selector: dict, labels: dict) -> bool:
     return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
 
 
-def test_every_deployment_has_a_disruption_budget_and_spreads(objects):
+def disruption_problems(objects: list[dict]) -> list[str]:
+    """Deployments a drain could empty, or whose pods may pile onto one node or zone."""
     budgets = [o for o in objects if o["kind"] == "PodDisruptionBudget"]
+    problems = []
     for deployment in (o for o in objects if o["kind"] == "Deployment"):
         labels = pod_labels(deployment)
-        assert [b for b in budgets if selects(b["spec"]["selector"], labels)], name_of(deployment)
-        keys = {c["topologyKey"] for c in pod_spec(deployment)["topologySpreadConstraints"]}
-        assert keys == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}
+        if not [b for b in budgets if selects(b["spec"]["selector"], labels)]:
+            problems.append(f"{name_of(deployment)}: no PodDisruptionBudget")
+        spread = pod_spec(deployment).get("topologySpreadConstraints", [])
+        keys = {c["topologyKey"] for c in spread if selects(c["labelSelector"], labels)}
+        if keys != {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}:
+            problems.append(f"{name_of(deployment)}: not spread over nodes and zones")
+    return problems
+
+
+def test_every_deployment_has_a_disruption_budget_and_spreads(objects):
+    assert disruption_problems(objects) == []
+
+
+def test_the_disruption_check_catches_a_missing_budget_and_spread(rendered):
+    objects = copy.deepcopy(rendered["production"])
+    objects.remove(find(objects, "PodDisruptionBudget", "imageapi-worker"))
+    del pod_spec(find(objects, "Deployment", "imageapi-web"))["topologySpreadConstraints"][1]
+    assert disruption_problems(objects) == [
+        "Deployment/imageapi-web: not spread over nodes and zones",
+        "Deployment/imageapi-worker: no PodDisruptionBudget",
+    ]
 
 
 # --- Network ---------------------------------------------------------------------------------
 
 DATA_CLIENT = "imageapi.example.com/data-client"
-
-
-def test_everything_is_closed_unless_a_policy_opens_it(objects):
-    policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
-    deny = [p for p in policies if p["spec"]["podSelector"] == {} and "ingress" not in p["spec"]]
-    assert len(deny) == 1 and deny[0]["spec"]["policyTypes"] == ["Ingress"]
 
 
 def reachers(objects: list[dict], labels: dict) -> list[dict]:
@@ -764,33 +824,63 @@ def reachers(objects: list[dict], labels: dict) -> list[dict]:
     ]
 
 
-def test_only_the_ingress_controller_reaches_web(objects):
+INGRESS_CONTROLLER = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
+    "podSelector": {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}},
+}
+APP_PODS = {"podSelector": {"matchLabels": {DATA_CLIENT: "true"}}}
+DATA_CLIENTS = {
+    "Deployment/imageapi-web",
+    "Deployment/imageapi-worker",
+    "Job/imageapi-migrate",
+    "Job/imageapi-bucket",
+    "CronJob/imageapi-flush-tokens",
+}
+
+
+def network_problems(objects: list[dict]) -> list[str]:
+    """Who may open a connection to whom, against what the deployment intends.
+
+    Everything is denied unless a policy opens it; only the ingress controller reaches
+    web; only the app's pods (web, worker, the jobs) reach the data services.
+    """
+    policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
+    deny = [p for p in policies if p["spec"]["podSelector"] == {} and "ingress" not in p["spec"]]
+    problems = [] if len(deny) == 1 else ["no default-deny policy"]
     web = pod_labels(find(objects, "Deployment", "imageapi-web"))
-    assert reachers(objects, web) == [
-        {
-            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
-            "podSelector": {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}},
-        }
-    ]
+    if reachers(objects, web) != [INGRESS_CONTROLLER]:
+        problems.append(f"web is reached by {reachers(objects, web)}")
+    clients = {name_of(o) for o in workloads(objects) if pod_labels(o).get(DATA_CLIENT) == "true"}
+    if clients != DATA_CLIENTS:
+        problems.append(f"data clients: {sorted(clients ^ DATA_CLIENTS)}")
+    for service in (o for o in objects if o["kind"] == "StatefulSet"):
+        peers = reachers(objects, pod_labels(service))
+        if peers != [APP_PODS]:
+            problems.append(f"{name_of(service)} is reached by {peers}")
+    return problems
 
 
-def test_only_web_worker_and_the_jobs_reach_the_data_services(rendered):
-    objects = rendered["trial"]
-    clients = {
-        f"{o['kind']}/{o['metadata']['name']}"
-        for o in workloads(objects)
-        if pod_labels(o).get(DATA_CLIENT) == "true"
-    }
-    assert clients == {
-        "Deployment/imageapi-web",
-        "Deployment/imageapi-worker",
-        "Job/imageapi-migrate",
-        "Job/imageapi-bucket",
-        "CronJob/imageapi-flush-tokens",
-    }
-    for name in ("postgres", "redis", "seaweedfs"):
-        peers = reachers(objects, pod_labels(find(objects, "StatefulSet", name)))
-        assert peers == [{"podSelector": {"matchLabels": {DATA_CLIENT: "true"}}}], name
+def test_only_the_ingress_reaches_web_and_only_the_app_the_data_services(objects):
+    assert network_problems(objects) == []
+
+
+def test_the_trial_data_services_are_behind_policies(rendered):
+    services = [o for o in rendered["trial"] if o["kind"] == "StatefulSet"]
+    assert {o["metadata"]["name"] for o in services} == {"postgres", "redis", "seaweedfs"}
+
+
+def test_the_network_check_catches_open_doors(rendered):
+    objects = copy.deepcopy(rendered["trial"])
+    redis = find(objects, "NetworkPolicy", "redis-from-app")
+    redis["spec"]["ingress"][0]["from"].append({"namespaceSelector": {}})
+    web = find(objects, "NetworkPolicy", "imageapi-web-from-ingress")
+    del web["spec"]["ingress"][0]["from"][0]["podSelector"]
+    seaweedfs = find(objects, "StatefulSet", "seaweedfs")
+    seaweedfs["spec"]["template"]["metadata"]["labels"][DATA_CLIENT] = "true"
+    problems = network_problems(objects)
+    assert len(problems) == 3, problems
+    assert problems[1] == "data clients: ['StatefulSet/seaweedfs']"
+    assert problems[2].startswith("StatefulSet/redis is reached by")
 
 
 # --- Ingress ------------------------------------------------------------------------------------
