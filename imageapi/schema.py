@@ -142,6 +142,10 @@ def _sample(schema: dict, schemas: dict, depth: int = 0) -> Any:
         return _sample(choice, schemas, depth + 1)
     if "enum" in schema:
         return schema["enum"][0]
+    return _sample_of_type(schema, schemas, depth)
+
+
+def _sample_of_type(schema: dict, schemas: dict, depth: int) -> Any:
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
         return {

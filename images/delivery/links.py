@@ -122,16 +122,7 @@ def expiring_path(image_key: str, seconds: int, now: float | None = None) -> str
 
 
 def verify(token: str, now: float | None = None) -> Grant:
-    if len(token) != _TOKEN_CHARS:
-        raise LinkInvalid
-    try:
-        raw = base64.urlsafe_b64decode(token + "==")
-    except (binascii.Error, ValueError) as exc:
-        raise LinkInvalid from exc
-    # One spelling per token: base64 ignores stray bits and characters, links do not.
-    if len(raw) != _TOKEN_BYTES or base64.urlsafe_b64encode(raw).rstrip(b"=") != token.encode():
-        raise LinkInvalid
-    payload, mac = raw[: _PAYLOAD.size], raw[_PAYLOAD.size :]
+    payload, mac = _split(token)
     if not any(hmac.compare_digest(mac, _mac(key, payload)) for key in _signing_keys()):
         raise LinkInvalid
     key, kind, value = _PAYLOAD.unpack(payload)
@@ -145,6 +136,20 @@ def verify(token: str, now: float | None = None) -> Grant:
             raise LinkExpired
         return grant
     raise LinkInvalid
+
+
+def _split(token: str) -> tuple[bytes, bytes]:
+    """The payload and MAC a token spells; :class:`LinkInvalid` for anything else."""
+    if len(token) != _TOKEN_CHARS:
+        raise LinkInvalid
+    try:
+        raw = base64.urlsafe_b64decode(token + "==")
+    except (binascii.Error, ValueError) as exc:
+        raise LinkInvalid from exc
+    # One spelling per token: base64 ignores stray bits and characters, links do not.
+    if len(raw) != _TOKEN_BYTES or base64.urlsafe_b64encode(raw).rstrip(b"=") != token.encode():
+        raise LinkInvalid
+    return raw[: _PAYLOAD.size], raw[_PAYLOAD.size :]
 
 
 @receiver(setting_changed)
