@@ -19,7 +19,7 @@ PIP_SHOW := 2>&1 | tee $(VENV)/pip.log | sed -un 's/^Collecting \([^ ;]*\).*/  -
 # Two `make run` at once in one checkout take turns at migrate and collectstatic.
 SETUP_LOCK := $(VENV)/.run-setup.lock
 
-.PHONY: install run worker test test-readme test-postgres test-services test-browser lint format bench lock clean
+.PHONY: install run worker test coverage typecheck test-readme test-postgres test-services test-browser lint format bench lock clean
 
 # `make run` needs only the runtime dependencies; the test tools come with `make test`.
 $(RUNTIME): pyproject.toml constraints.txt
@@ -51,6 +51,12 @@ worker: $(RUNTIME) ## Run a Celery worker with the same environment as `make run
 
 test: $(TESTING) ## The suite (SQLite, or the database DATABASE_URL names); no extra servers
 	$(BIN)/pytest -m "not scaleout and not readme and not browser"
+
+coverage: $(TESTING) ## The suite on SQLite with a coverage report of the app packages
+	$(BIN)/pytest -m "not scaleout and not readme and not browser" --cov --cov-report=term
+
+typecheck: $(TESTING) ## mypy on the app packages (accounts, images, imageapi)
+	$(BIN)/mypy
 
 # Runs the README's `sh tested` blocks against a live `make run` on a free port, with
 # its own DATA_DIR; see tests/readme/.
@@ -87,9 +93,10 @@ $(VENV)/.bench-installed: $(TESTING)
 bench: $(VENV)/.bench-installed ## Thumbnail speed and memory vs naive Pillow and libvips, upload latency, API reads vs conventional DRF
 	$(BIN)/python -m bench
 
-lint: $(TESTING)
+lint: $(TESTING) ## ruff (style, bugs, the complexity gate) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(TESTING)
 	$(BIN)/ruff format .

@@ -1,13 +1,34 @@
 import uuid
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
 from accounts.tiers import BUILTIN_TIERS, DEFAULT_TIER, normalize_heights, validate_heights
+from accounts.updates import tiers_updated, users_updated
 from imageapi import limits
+
+
+class TierQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        ids = list(self.values_list("pk", flat=True))
+        changed = super().update(**kwargs)
+        tiers_updated.send(sender=Tier, tier_ids=ids)
+        return changed
+
+
+class UserQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        ids = list(self.values_list("pk", flat=True))
+        changed = super().update(**kwargs)
+        users_updated.send(sender=User, user_ids=ids)
+        return changed
+
+
+class Users(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    """Django's user manager, with updates that announce themselves."""
 
 
 class Tier(models.Model):
@@ -59,6 +80,8 @@ class Tier(models.Model):
         ),
     )
 
+    objects = TierQuerySet.as_manager()
+
     # What a tier includes, and the optional limits on what its users store and upload.
     FEATURE_FIELDS = ("thumbnail_heights", "original_link", "expiring_links")
     LIMIT_FIELDS = ("max_images", "max_bytes", "uploads_per_hour", "max_megapixels")
@@ -95,6 +118,8 @@ def default_tier() -> Tier:
 
 
 class User(AbstractUser):
+    objects = Users()
+
     tier = models.ForeignKey(
         Tier,
         on_delete=models.PROTECT,

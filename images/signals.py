@@ -5,6 +5,11 @@ all send these signals. Files are removed only after the deleting transaction co
 so a rolled-back delete never loses a file; cached answers are forgotten at once and
 again at commit, so no request can cache the old state in between.
 
+Cached answers are also forgotten on every event that must end access or change what a
+user sees: a DRF token deleted, a JWT sign-in ended, a user saved (password, deactivation,
+tier), updated in bulk or deleted, any tier changed. The answer cache serves hits with no
+database query, so these stamps are all it has to go by.
+
 When a tier gains heights, or users move to another tier (:mod:`accounts.tiers.signals`),
 their images get the thumbnails they now include, in the background where possible.
 """
@@ -12,8 +17,11 @@ their images get the thumbnails they now include, in the background where possib
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from rest_framework.authtoken.models import Token
 
+from accounts.models import ActiveLogin, Tier, User
 from accounts.tiers.signals import heights_gained, tier_assigned
+from accounts.updates import tiers_updated, users_updated
 from images import services
 from images.api import cache as api_cache
 from images.files import storage
@@ -67,3 +75,33 @@ def _tier_gained_heights(sender, tier, heights, **kwargs) -> None:
 @receiver(tier_assigned, dispatch_uid="images.backfill_users")
 def _users_moved(sender, user_ids, **kwargs) -> None:
     services.backfill_for_users(user_ids)
+
+
+# --- Credentials, users and tiers: what a cached answer was allowed under --------------
+
+
+@receiver(post_delete, sender=Token, dispatch_uid="images.cache_token_deleted")
+@receiver(post_delete, sender=ActiveLogin, dispatch_uid="images.cache_login_ended")
+def _credential_ended(sender, instance: Token | ActiveLogin, **kwargs) -> None:
+    _forget_answers_on_commit(instance.user_id)
+
+
+@receiver(post_save, sender=User, dispatch_uid="images.cache_user_saved")
+@receiver(post_delete, sender=User, dispatch_uid="images.cache_user_deleted")
+def _user_changed(sender, instance: User, **kwargs) -> None:
+    _forget_answers_on_commit(instance.pk)
+
+
+@receiver(users_updated, dispatch_uid="images.cache_users_updated")
+def _users_updated(sender, user_ids, **kwargs) -> None:
+    for user_id in user_ids:
+        _forget_answers_on_commit(user_id)
+
+
+@receiver(post_save, sender=Tier, dispatch_uid="images.cache_tier_saved")
+@receiver(post_delete, sender=Tier, dispatch_uid="images.cache_tier_deleted")
+@receiver(tiers_updated, dispatch_uid="images.cache_tiers_updated")
+def _tiers_changed(sender, **kwargs) -> None:
+    api_cache.invalidate_tiers()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(api_cache.invalidate_tiers)

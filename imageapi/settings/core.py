@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "imageapi.compression.JSONGZipMiddleware",
     "images.api.upload_limits.RequestSizeLimitMiddleware",
+    # Cached API answers are served here, before sessions, authentication and DRF.
+    "images.api.cache.AnswerCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -40,6 +40,8 @@ MEDIA_PRESIGNED_SECONDS = env.int("MEDIA_PRESIGNED_SECONDS", default=600)
 EXPIRING_LINK_MIN_SECONDS = 300
 EXPIRING_LINK_MAX_SECONDS = 30000
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=15)
+# Answers larger than this are not cached (a very large account's full list is streamed).
+API_CACHE_MAX_BYTES = env.int("API_CACHE_MAX_BYTES", default=2 * 1024 * 1024)
 
 # Requests never hold more than this in memory; larger bodies spill to temp files and
 # uploads over MAX_UPLOAD_BYTES are refused while they stream in.

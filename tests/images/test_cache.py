@@ -1,5 +1,7 @@
 """The per-user response cache never leaks and never goes stale after a write."""
 
+from rest_framework.test import APIClient
+
 from accounts.models import Tier
 from tests.conftest import image_bytes, upload_file
 
@@ -191,3 +193,115 @@ def test_uncached_json_is_gzipped_but_media_never_are(uploaded, anonymous, setti
     assert answer["Content-Encoding"] == "gzip"
     assert media.status_code == 200
     assert not media.has_header("Content-Encoding")
+
+
+# --- Hits skip authentication: every event that ends access must still end it ---------
+
+
+def jwt_client(make_user, client, tier: str = "Premium"):
+    from tests.conftest import PASSWORD
+
+    user = make_user(tier)
+    signed_in = client.post(
+        "/api/user/jwt-login/",
+        {"username": user.username, "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert signed_in.status_code == 200
+    client.user = user
+    return client
+
+
+def test_a_jwt_sign_in_that_ended_is_refused_even_with_cached_answers(make_user, client):
+    client = jwt_client(make_user, client)
+    client.get("/api/user/images/")
+    assert client.get("/api/user/images/")["X-Cache"] == "hit"
+    stolen_cookie = client.cookies["access_token"].value
+
+    client.post("/api/user/jwt-logout/", HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+    client.cookies["access_token"] = stolen_cookie  # a copy kept from before the logout
+
+    assert client.get("/api/user/images/").status_code == 401
+
+
+def test_a_changed_password_ends_cached_answers_for_every_credential(client_for):
+    client = client_for("Premium")
+    client.get("/api/user/images/")
+    assert client.get("/api/user/images/")["X-Cache"] == "hit"
+
+    client.user.set_password("another-long-passphrase")
+    client.user.save()
+
+    assert client.get("/api/user/images/").status_code == 401
+
+
+def test_a_bulk_deactivation_is_refused_even_with_cached_answers(client_for):
+    from accounts.models import User
+
+    client = client_for("Premium")
+    client.get("/api/user/images/")
+    assert client.get("/api/user/images/")["X-Cache"] == "hit"
+
+    User.objects.filter(pk=client.user.pk).update(is_active=False)
+
+    assert client.get("/api/user/images/").status_code == 401
+
+
+def test_a_deleted_user_is_refused_even_with_cached_answers(client_for):
+    client = client_for("Premium")
+    client.get("/api/user/images/")
+    assert client.get("/api/user/images/")["X-Cache"] == "hit"
+
+    client.user.delete()
+
+    assert client.get("/api/user/images/").status_code == 401
+
+
+def test_moving_a_user_to_another_tier_shows_at_once(client_for):
+    client = client_for("Premium")
+    image = post_image(client).json()
+    client.get(f"/api/user/images/{image['id']}/")
+
+    client.user.tier = Tier.objects.get(name="Basic")
+    client.user.save()
+
+    answer = client.get(f"/api/user/images/{image['id']}/")
+    assert "X-Cache" not in answer
+    assert answer.json()["image"] is None and len(answer.json()["thumbnails"]) == 1
+
+
+def test_a_flood_of_forged_tokens_is_refused_and_stores_nothing(client_for, monkeypatch):
+    import secrets
+
+    from django.core.cache import cache
+
+    owner = client_for("Premium")
+    owner.get("/api/user/images/")
+    stored = []
+    for method in ("set", "add", "set_many"):
+        original = getattr(cache, method)
+
+        def spy(*args, _original=original, **kwargs):
+            stored.append(args[0])
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(cache, method, spy)
+    forger = APIClient()
+
+    for _ in range(50):
+        forger.credentials(HTTP_AUTHORIZATION=f"Token {secrets.token_hex(20)}")
+        assert forger.get("/api/user/images/").status_code == 401
+
+    assert stored == []
+    assert owner.get("/api/user/images/")["X-Cache"] == "hit"  # nothing real was evicted
+
+
+def test_a_hit_replays_the_answer_headers_but_never_its_cookies(make_user, client):
+    client = jwt_client(make_user, client)
+    miss = client.get("/api/user/images/")
+    hit = client.get("/api/user/images/")
+
+    assert hit["X-Cache"] == "hit"
+    assert hit["Content-Type"] == miss["Content-Type"] == "application/json"
+    assert "Accept" in hit["Vary"] and "Accept-Encoding" in hit["Vary"]
+    assert not hit.cookies

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from images.models import Image, Thumbnail
+from tests.conftest import PASSWORD
 
 
 def make_images(user, count: int) -> None:
@@ -87,13 +88,31 @@ def test_fetching_a_made_thumbnail_costs_one_query(uploaded, anonymous):
     assert len(ctx) == 1, [q["sql"] for q in ctx.captured_queries]
 
 
-def test_a_cache_hit_costs_one_query_for_the_token(client_for):
+@pytest.mark.parametrize("path", ["/api/user/images/", "/api/user/thumbnails/?limit=2"])
+def test_a_cache_hit_costs_no_query_at_all(client_for, path):
     client = client_for("Premium")
     make_images(client.user, 5)
+    client.get(path)
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+
+    assert response["X-Cache"] == "hit"
+    assert len(ctx) == 0, [q["sql"] for q in ctx.captured_queries]
+
+
+def test_a_jwt_cookie_hit_costs_no_query_at_all(make_user, client):
+    make_user("Premium", username="jwt-user")
+    signed_in = client.post(
+        "/api/user/jwt-login/",
+        {"username": "jwt-user", "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert signed_in.status_code == 200
     client.get("/api/user/images/")
 
     with CaptureQueriesContext(connection) as ctx:
         response = client.get("/api/user/images/")
 
     assert response["X-Cache"] == "hit"
-    assert len(ctx) == 1, [q["sql"] for q in ctx.captured_queries]
+    assert len(ctx) == 0, [q["sql"] for q in ctx.captured_queries]
