@@ -7,10 +7,9 @@ RUNTIME := $(VENV)/.installed-runtime
 TESTING := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# One process: the embedded mode's local-memory cache (per-user API cache, throttles) is
-# per process. Threads serve requests concurrently; Pillow releases the GIL while it
-# decodes and resizes. The server is waitress (imageapi/serve.py): slow clients hold a
-# socket, never a thread. More processes: the scaled-out setup (gunicorn behind nginx).
+# The server is waitress (imageapi/serve.py): WEB_PROCESSES processes (default: one per
+# core) share the listening socket and a diskcache in the data dir; each runs WEB_THREADS
+# threads. Slow clients hold a socket, never a thread.
 WEB_THREADS ?= 4
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off -c constraints.txt
 # pip's output goes to .venv/pip.log; the terminal shows one line per package, and the

@@ -1,19 +1,25 @@
-"""The cache (per-user API answers, throttles): per process unless CACHE_URL is set."""
+"""The cache (API answers and their stamps, throttles, thumbnail claims), shared by every
+process: diskcache in the data dir (the embedded mode, however many processes `make run`
+starts), or Redis with CACHE_URL (the scaled-out setup)."""
 
 from typing import Any
 
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from imageapi.settings.environment import env
+from imageapi.settings.environment import DATA_DIR, env
 
 _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
 CACHES: dict[str, dict[str, Any]] = {
     "default": env.cache_url_config(_cache_url)
     if _cache_url
     else {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "imageapi",
+        # SQLite files with atomic add/set across processes; a read that meets a lock
+        # answers "missing" at once (an uncached answer), a write waits its turn.
+        "BACKEND": "diskcache.DjangoCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+        "TIMEOUT": 300,
+        "OPTIONS": {"size_limit": env.int("CACHE_SIZE_LIMIT", default=256 * 1024 * 1024)},
     }
 }
 CACHES["default"].setdefault("KEY_PREFIX", "imageapi")

@@ -25,6 +25,13 @@ TEST_SETTINGS = "imageapi.settings.test"
 env = environ.Env()
 
 
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
 def env_file() -> Path | None:
     """The env file to read: ``ENV_FILE`` (empty for none), else ``.env`` in the project root."""
     if os.environ.get("DJANGO_SETTINGS_MODULE") == TEST_SETTINGS:

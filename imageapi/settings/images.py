@@ -1,8 +1,6 @@
 """The image product: upload limits, thumbnail encoding, media delivery, link lifetimes."""
 
-import os
-
-from imageapi.settings.environment import env
+from imageapi.settings.environment import cores, env
 from imageapi.settings.storage import STORAGE
 from imageapi.settings.tasks import CELERY_TASK_TIME_LIMIT
 
@@ -54,13 +52,6 @@ FILE_UPLOAD_HANDLERS = [
 ]
 
 
-def _cores() -> int:
-    """The cores this process may run on (its CPU affinity, where the OS has one)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
-
-
 # Decoding is bounded per process: at most MAX_CONCURRENT_DECODES at a time (default:
 # the cores this process may use); a request waits DECODE_WAIT_SECONDS for a slot, then
 # is answered 503 with Retry-After. A thumbnail is made once however many ask for it at
@@ -68,7 +59,7 @@ def _cores() -> int:
 # says who makes it lives in the cache (shared by processes with CACHE_URL) and expires
 # after THUMBNAIL_CLAIM_SECONDS should its maker die: by default the longest a task may
 # run, so a killed worker's redelivered task finds the claim gone.
-MAX_CONCURRENT_DECODES = env.int("MAX_CONCURRENT_DECODES", default=_cores())
+MAX_CONCURRENT_DECODES = env.int("MAX_CONCURRENT_DECODES", default=cores())
 DECODE_WAIT_SECONDS = env.float("DECODE_WAIT_SECONDS", default=10.0)
 THUMBNAIL_WAIT_SECONDS = env.float("THUMBNAIL_WAIT_SECONDS", default=30.0)
 THUMBNAIL_CLAIM_SECONDS = env.int("THUMBNAIL_CLAIM_SECONDS", default=CELERY_TASK_TIME_LIMIT)

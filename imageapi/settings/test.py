@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.management.utils import get_random_secret_key
 
 from imageapi.settings import *  # noqa: F403
-from imageapi.settings import DATABASES, STORAGES
+from imageapi.settings import CACHES, DATABASES, STORAGES
 
 # A key of the run's own: the suite neither reads nor writes a data dir's key.
 SECRET_KEY = get_random_secret_key()
@@ -30,4 +30,15 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"imageapi-test-{os.getpid()}.sqlite3")
+    }
+
+# Each test process keeps its own cache in memory (the live servers the suite starts use
+# the embedded mode's diskcache, as `make run` does), unless CACHE_URL names Redis.
+if CACHES["default"]["BACKEND"] == "diskcache.DjangoCache":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "imageapi",
+            "KEY_PREFIX": "imageapi",
+        }
     }
