@@ -1,12 +1,13 @@
 """Settings, one module per concern, every value from an environment variable.
 
-Every variable is optional: the defaults give the embedded mode (SQLite, local-memory
+Every variable is optional: the defaults give the embedded mode (SQLite, a diskcache
 cache, media on local disk, work done in the request), all kept under ``DATA_DIR``.
 
 ``environment`` (where values come from), ``core`` (Django itself), ``cors``, ``database``,
 ``cache``, ``storage``, ``images`` (limits, thumbnails, delivery), ``tasks`` (Celery),
 ``auth`` (passwords, cookies, JWT, brute-force policy), ``security`` (HTTPS, CSP),
-``observability`` (metrics, logs), ``server`` (`make run`'s server) and ``api`` (DRF, OpenAPI). ``test`` is the suite's.
+``observability`` (metrics, logs), ``server`` (`make run`'s server) and ``api`` (DRF,
+OpenAPI). ``test`` is the suite's.
 """
 
 from imageapi.settings.api import *  # noqa: F403

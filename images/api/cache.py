@@ -139,7 +139,7 @@ class AnswerCacheMiddleware:
         hit = self._hit(request, slot)
         if hit is not None:
             return hit
-        request.answer_cache = slot  # type: ignore[attr-defined]
+        request.answer_cache = slot
         response = self.get_response(request)
         if slot.stamps is not None and response.status_code == 200:
             return self._store(request, slot, response)
