@@ -17,6 +17,8 @@ class ImageRejected(ValueError):
     TOO_MANY_SCANS = "too_many_scans"
     TOO_COSTLY = "decode_too_costly"
     METADATA_TOO_LARGE = "metadata_too_large"
+    TOO_MANY_FRAMES = "too_many_frames"
+    TOO_MANY_TILES = "too_many_tiles"
 
     code: str
 
