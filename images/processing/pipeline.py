@@ -52,8 +52,9 @@ def render_thumbnails(
     nothing is decoded again, unless a height is taller than that decode serves).
     ``output_format`` None gives the source's canonical thumbnail format from the table
     (JPEG -> JPEG, PNG -> PNG, WebP -> WebP, GIF -> PNG, HEIC and AVIF -> JPEG, or PNG
-    when they have alpha); any output format of the table is available on request. A thumbnail is never taller than the source
-    (``requested_height`` records what was asked). The result is ordered by height.
+    when they have alpha); any output format of the table is available on request. A
+    thumbnail is never taller than the source (``requested_height`` records what was
+    asked). The result is ordered by height.
     Raises :class:`ImageRejected` like :func:`inspect` when the data is unacceptable.
     """
     wanted = _heights(heights)
