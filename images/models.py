@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.db import models
 
+from images.processing.formats import FORMATS
 
-class SourceFormat(models.TextChoices):
-    """What uploads may be."""
-
-    JPEG = "JPEG", "JPEG"
-    PNG = "PNG", "PNG"
+# What uploads may be: the source formats of the one format table.
+SourceFormat = models.TextChoices(
+    "SourceFormat", [(name, (name, f.label)) for name, f in FORMATS.items() if f.source]
+)
 
 
 class ImageFormat(models.TextChoices):
@@ -30,6 +30,9 @@ class Image(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     format = models.CharField(max_length=8, choices=SourceFormat.choices)
+    # The format its thumbnails are made in unless a client asks for another (the
+    # table's canonical one: HEIC -> JPEG, or PNG when it has alpha; GIF -> PNG; ...).
+    thumbnail_format = models.CharField(max_length=8, choices=ImageFormat.choices)
     size = models.PositiveBigIntegerField(help_text="Bytes.")
     sha256 = models.CharField(max_length=64)
     placeholder = models.CharField(

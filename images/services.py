@@ -60,7 +60,9 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
         # so the row carries its placeholder from the start.
         if heights and not tasks.in_background():
             try:
-                rendered = rendering.render(decoded, heights, fmt=info.format, output=None)
+                rendered = rendering.render(
+                    decoded, heights, fmt=info.thumbnail_format, output=None
+                )
             except Exception:
                 logger.exception("thumbnails for an upload failed; they will be made on demand")
     del decoded  # the pixels are not needed while the original is stored
@@ -78,6 +80,7 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
                 width=info.width,
                 height=info.height,
                 format=info.format,
+                thumbnail_format=info.thumbnail_format,
                 size=len(data),
                 sha256=hashlib.sha256(data).hexdigest(),
                 placeholder=rendering.placeholder_of(rendered),
@@ -90,7 +93,7 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
         tasks.schedule_thumbnails(image.pk)
     elif rendered:
         try:
-            rendering.store_rendered(image, image.format, rendered)
+            rendering.store_rendered(image, image.thumbnail_format, rendered)
         except Exception:
             logger.exception("thumbnails for image %s failed; they will be made on demand", key)
     return image

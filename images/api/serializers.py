@@ -13,6 +13,8 @@ from rest_framework.request import Request
 from accounts.tiers import Entitlements
 from images import processing
 from images.delivery.links import LinkMaker
+from images.models import SourceFormat
+from images.processing.formats import accepted_formats
 
 
 class Answers:
@@ -75,7 +77,7 @@ class ImageSerializer(serializers.Serializer):
     thumbnails = ThumbnailLinkSerializer(many=True)
     width = serializers.IntegerField()
     height = serializers.IntegerField()
-    format = serializers.ChoiceField(choices=["JPEG", "PNG"])
+    format = serializers.ChoiceField(choices=list(SourceFormat.values))
     size = serializers.IntegerField(help_text="Bytes.")
     created_at = serializers.DateTimeField()
     placeholder = serializers.CharField(
@@ -91,8 +93,8 @@ class ImageUploadSerializer(serializers.Serializer):
     image = serializers.FileField(
         allow_empty_file=True,
         help_text=(
-            f"A JPEG or PNG file, at most {settings.MAX_UPLOAD_BYTES:,} bytes and "
-            f"{settings.MAX_IMAGE_PIXELS:,} pixels."
+            f"An image file ({accepted_formats()}; animations give their first frame), at "
+            f"most {settings.MAX_UPLOAD_BYTES:,} bytes and {settings.MAX_IMAGE_PIXELS:,} pixels."
         ),
     )
 

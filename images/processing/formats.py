@@ -64,7 +64,7 @@ EXTENSIONS = {name: f.extension for name, f in FORMATS.items()}
 MIME_TYPES = {name: f.mime_type for name, f in FORMATS.items()}
 
 
-def accepted_formats() -> str:
+def accepted_formats(last: str = "and") -> str:
     """The accepted upload formats for messages: "JPEG, PNG, WebP, AVIF, HEIC/HEIF and GIF"."""
     labels = [f.label for f in FORMATS.values() if f.source]
-    return ", ".join(labels[:-1]) + " and " + labels[-1] if len(labels) > 1 else labels[0]
+    return f"{', '.join(labels[:-1])} {last} {labels[-1]}" if len(labels) > 1 else labels[0]
