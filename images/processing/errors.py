@@ -33,8 +33,9 @@ class ImageRejected(ValueError):
 
 # What Pillow, zlib and struct raise for malformed data. IndexError, KeyError and
 # TypeError come out of Pillow's plugins for some damaged headers (found by fuzzing);
-# they are input errors there, never bugs of ours, because the decode step calls
-# nothing but Pillow inside its try block.
+# RuntimeError is how libavif (Pillow's AVIF plugin) and libheif (pi-heif) report
+# damaged files and their own security limits. They are input errors there, never
+# bugs of ours, because the decode step calls nothing but the decoders in its try block.
 DECODE_ERRORS = (
     OSError,
     SyntaxError,
@@ -43,6 +44,7 @@ DECODE_ERRORS = (
     IndexError,
     KeyError,
     TypeError,
+    RuntimeError,
     struct.error,
     zlib.error,
 )
