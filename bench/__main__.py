@@ -1,5 +1,6 @@
 import sys
 
+from bench import formats
 from bench.thumbnails import main
 
-sys.exit(main())
+sys.exit(main() or formats.main())

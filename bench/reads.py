@@ -76,6 +76,7 @@ def _seed(username: str, count: int):
                 width=width,
                 height=height,
                 format=fmt,
+                thumbnail_format=fmt,
                 size=2_000_000 + n,
                 sha256=secrets.token_hex(32),
                 placeholder="LEHV6nWB2yk8pyo0adR*.7kCMdnj",  # a BlurHash is 28 characters

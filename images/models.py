@@ -26,6 +26,9 @@ class Image(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     format = models.CharField(max_length=8, choices=SOURCE_FORMAT_CHOICES)
+    # The format its thumbnails are made in unless a client asks for another (the
+    # table's canonical one: HEIC -> JPEG, or PNG when it has alpha; GIF -> PNG; ...).
+    thumbnail_format = models.CharField(max_length=8, choices=THUMBNAIL_FORMAT_CHOICES)
     size = models.PositiveBigIntegerField(help_text="Bytes.")
     sha256 = models.CharField(max_length=64)
     placeholder = models.CharField(

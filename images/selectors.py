@@ -1,7 +1,8 @@
 """The read queries of the image domain, each written once.
 
-A thumbnail is listed in its *canonical* format, the source's own (JPEG stays JPEG, PNG
-stays PNG); WebP and AVIF variants made for ``Accept`` are the same thumbnail to the API.
+A thumbnail is listed in its *canonical* format, the image's ``thumbnail_format`` (JPEG
+stays JPEG, PNG stays PNG, HEIC becomes JPEG, GIF becomes PNG: the format table's);
+WebP and AVIF variants made for ``Accept`` are the same thumbnail to the API.
 """
 
 from collections import defaultdict
@@ -13,7 +14,7 @@ from accounts.models import User
 from accounts.tiers import Entitlements, entitlements
 from images.models import Image, Thumbnail
 
-CANONICAL_FORMAT = Q(format=F("image__format"))
+CANONICAL_FORMAT = Q(format=F("image__thumbnail_format"))
 # What an image answer needs, and nothing else.
 IMAGE_COLUMNS = ("id", "key", "width", "height", "format", "size", "placeholder", "created_at")
 KEYSET_CHUNK = 500

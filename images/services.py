@@ -50,6 +50,7 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
                 width=info.width,
                 height=info.height,
                 format=info.format,
+                thumbnail_format=info.thumbnail_format,
                 size=len(data),
                 sha256=hashlib.sha256(data).hexdigest(),
                 placeholder=rendering.placeholder_of(rendered),
@@ -62,7 +63,7 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
         tasks.schedule_thumbnails(image.pk)
     elif rendered:
         try:
-            rendering.store_rendered(image, image.format, rendered)
+            rendering.store_rendered(image, image.thumbnail_format, rendered)
         except Exception:
             logger.exception("thumbnails for image %s failed; they will be made on demand", key)
     return image
@@ -98,7 +99,9 @@ def _decode_and_render(
             raise Rejected(str(exc), code=exc.code, field="image") from exc
         if heights and not tasks.in_background():
             try:
-                rendered = rendering.render(decoded, heights, fmt=decoded.info.format, output=None)
+                rendered = rendering.render(
+                    decoded, heights, fmt=decoded.info.thumbnail_format, output=None
+                )
             except Exception:
                 logger.exception("thumbnails for an upload failed; they will be made on demand")
     return decoded, rendered

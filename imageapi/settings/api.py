@@ -2,6 +2,7 @@
 
 from imageapi.settings.auth import JWT_REFRESH_THROTTLE_RATE
 from imageapi.settings.core import NUM_PROXIES
+from images.processing.formats import accepted_formats
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -23,7 +24,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Image API",
     "DESCRIPTION": (
-        "Upload JPEG or PNG images and get thumbnail links sized by your account tier, "
+        f"Upload {accepted_formats('or')} images and get thumbnail links sized by your "
+        "account tier, "
         "a link to the original where the tier allows it, and signed links that expire."
     ),
     "VERSION": "1.0.0",

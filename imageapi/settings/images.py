@@ -13,6 +13,10 @@ MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)
 # pass over the coefficients).
 MAX_DECODE_BYTES = env.int("MAX_DECODE_BYTES", default=256 * 1024 * 1024)
 MAX_JPEG_SCANS = env.int("MAX_JPEG_SCANS", default=32)
+# Frames of an animated GIF, WebP or AVIF (only the first is decoded, but every frame's
+# header is read), and tiles of a HEIC/AVIF grid image (each decoded on its own).
+MAX_FRAMES = env.int("MAX_FRAMES", default=1_000)
+MAX_TILES = env.int("MAX_TILES", default=1_024)
 MAX_THUMBNAIL_HEIGHT = env.int("MAX_THUMBNAIL_HEIGHT", default=4096)
 
 THUMBNAIL_JPEG_QUALITY = env.int("THUMBNAIL_JPEG_QUALITY", default=85)

@@ -15,6 +15,7 @@ from accounts.tiers.policy import expiring_link_bounds
 from imageapi import limits
 from images import processing
 from images.delivery.links import LinkMaker
+from images.processing.formats import accepted_formats
 
 
 class Answers:
@@ -91,9 +92,9 @@ class ImageSerializer(serializers.Serializer):
 
 def _upload_help() -> str:
     return (
-        f"A {processing.spoken_list(processing.SOURCE_FORMATS)} file (judged by its content), "
-        f"at most {limits.max_upload_bytes():,} bytes and {limits.max_image_pixels():,} pixels "
-        "(your tier may allow fewer: see /api/user/me/)."
+        f"An image file ({accepted_formats()}; judged by its content; animations give their "
+        f"first frame), at most {limits.max_upload_bytes():,} bytes and "
+        f"{limits.max_image_pixels():,} pixels (your tier may allow fewer: see /api/user/me/)."
     )
 
 

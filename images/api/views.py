@@ -33,6 +33,7 @@ from images.api.serializers import (
     ThumbnailSerializer,
 )
 from images.models import Image, Thumbnail
+from images.processing.formats import accepted_formats
 
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such object of yours.")
 PAGINATION_PARAMETERS = [
@@ -151,18 +152,25 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
     @extend_schema(
         summary="Upload an image",
         description=(
-            "Multipart form with an `image` field holding a JPEG or PNG. The response lists "
+            f"Multipart form with an `image` field holding a {accepted_formats()} image "
+            "(judged from its bytes). The response lists "
             "the thumbnail links of your tier and, if your tier has it, the original link."
         ),
         request={"multipart/form-data": ImageUploadSerializer},
         responses={
             201: ImageSerializer,
             400: OpenApiResponse(
-                description="Not a JPEG or PNG, corrupt, or over a size limit.",
+                description=f"Not {accepted_formats('or')}, corrupt, or over a size limit.",
                 examples=[
                     OpenApiExample(
                         "Unsupported",
-                        value={"image": ["Only JPEG and PNG images are accepted; this is GIF."]},
+                        value={
+                            "image": [
+                                f"This file is a BMP image; only {accepted_formats()} images "
+                                "are accepted (the content is checked, not the file name). "
+                                "Convert it to one of those and upload it again."
+                            ]
+                        },
                     )
                 ],
             ),

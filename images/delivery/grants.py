@@ -14,6 +14,7 @@ from images.delivery import links
 from images.delivery.negotiation import preferred_format
 from images.files import storage
 from images.models import Image, Thumbnail
+from images.processing.formats import THUMBNAIL_FORMATS
 from images.thumbnails.rendering import ensure_thumbnails
 
 THUMBNAIL_MAX_AGE = 365 * 24 * 3600
@@ -80,16 +81,19 @@ def _original(grant: links.Grant) -> MediaFile:
 
 
 def _thumbnail(grant: links.Grant, height: int, accept: str | None) -> MediaFile:
+    # The Accept header is weighed against the canonical thumbnail's own type.
     by_source = {
-        source: preferred_format(accept, processing.MIME_TYPES[source], settings.THUMBNAIL_FORMATS)
-        for source in processing.SOURCE_FORMATS
+        canonical: preferred_format(
+            accept, processing.MIME_TYPES[canonical], settings.THUMBNAIL_FORMATS
+        )
+        for canonical in THUMBNAIL_FORMATS
     }
     image = None
     if len(set(by_source.values())) > 1:  # the choice depends on the source's format
         image = selectors.image_for_link(grant.image_key)
         if image is None:
             raise NotFound("Not found.")
-        modern = by_source[image.format]
+        modern = by_source[image.thumbnail_format]
     else:
         modern = next(iter(by_source.values()))
     thumb = selectors.thumbnail_for_link(grant.image_key, height, modern)

@@ -41,7 +41,6 @@ from images.processing.formats import (
     OUTPUT_FORMATS,
     SOURCE_FORMATS,
     Format,
-    by_mime_type,
     spoken_list,
 )
 from images.processing.pipeline import inspect, plan, render_thumbnails
@@ -63,7 +62,6 @@ __all__ = [
     "Limits",
     "RenderedThumbnail",
     "ThumbnailOptions",
-    "by_mime_type",
     "decode",
     "inspect",
     "placeholder",

@@ -10,7 +10,9 @@ The estimate follows what the decoders actually allocate:
   full size whatever the DCT scale, padded to whole MCUs;
 * a few rows of working buffers in the decoders, the reduced working copy the
   pipeline makes (in strips) before resizing, when it makes one, and the largest
-  thumbnail twice (the resampled image and its upright, sRGB copy).
+  thumbnail twice (the resampled image and its upright, sRGB copy);
+* for WebP, AVIF and HEIF, the decoder's own full-size buffers before Pillow gets the
+  pixels (see :func:`decoder_bytes`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,27 @@ def jpeg_coefficient_bytes(header: Header) -> int:
     return blocks * 64 * 2
 
 
+def decoder_bytes(header: Header) -> int:
+    """Full-size buffers a decoder holds besides the Pillow image it fills.
+
+    * WebP: libwebp's animation decoder (Pillow uses it for every WebP) keeps two RGBA
+      canvases, and hands Pillow the frame as a bytes copy: 12 bytes a pixel.
+    * AVIF: libavif's YCbCr planes (up to 3 samples a pixel, 2 bytes each above 8 bits,
+      plus alpha), its RGBA output and the bytes copy Pillow reads it from.
+    * HEIF: libde265's and libheif's YCbCr planes (the assembled grid for a tiled
+      image), and libheif's interleaved 8-bit RGB(A) copy that Pillow copies from.
+    """
+    pixels = header.width * header.height
+    sample = 2 if header.sample_bits > 8 else 1
+    if header.format == "WEBP":
+        return 12 * pixels
+    if header.format == "AVIF":
+        return (4 * sample + 4 + 4) * pixels
+    if header.format == "HEIF":
+        return (4 * sample + 4) * pixels
+    return 0
+
+
 def estimate(
     header: Header,
     mode: str,
@@ -60,7 +83,8 @@ def estimate(
     copy = working[0] * working[1] * 4 if working else 0
     rows = header.width * DECODER_ROW_BYTES + 3 * STRIP_BYTES
     output = 2 * largest[0] * largest[1] * 4
-    return jpeg_coefficient_bytes(header) + pixels + copy + rows + output
+    extra = jpeg_coefficient_bytes(header) + decoder_bytes(header)
+    return extra + pixels + copy + rows + output
 
 
 def check(needed: int, limits: Limits) -> None:
@@ -68,7 +92,8 @@ def check(needed: int, limits: Limits) -> None:
         raise ImageRejected(
             f"Decoding this image would take about {needed / MIB:,.0f} MiB of memory; the "
             f"limit is {limits.max_decode_bytes / MIB:,.0f} MiB (MAX_DECODE_BYTES). "
-            "Progressive JPEGs and 16-bit images cost the most: save it as a baseline JPEG "
-            "or an 8-bit PNG, or scale it down, and upload it again.",
+            "Progressive JPEGs, 16-bit images and large WebP, AVIF and HEIC files cost the "
+            "most: save it as a baseline JPEG or an 8-bit PNG, or scale it down, and upload "
+            "it again.",
             code=ImageRejected.TOO_COSTLY,
         )

@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pi_heif
 from PIL import Image
 
 from images.processing import budget
@@ -23,7 +24,7 @@ from images.processing.errors import (
     corrupt,
     too_many_pixels_from_pillow,
 )
-from images.processing.formats import MIME_TYPES
+from images.processing.formats import FORMATS, MIME_TYPES
 from images.processing.headers import Header, read_header
 from images.processing.orientation import SWAPS_AXES, jpeg_orientation, orientation_from_exif
 from images.processing.resize import (
@@ -37,6 +38,21 @@ from images.processing.resize import (
 from images.processing.types import ImageInfo, Limits, ThumbnailOptions
 
 DEFAULT_OPTIONS = ThumbnailOptions()
+
+# libheif (through pi-heif): decode the primary image only, never its thumbnails, depth
+# or auxiliary images, on one thread (the caller bounds how many decodes run at once),
+# and keep libheif's own security limits on. These are the library's process-wide
+# options, the same for every caller, so setting them here reads no setting.
+pi_heif.options.THUMBNAILS = False
+pi_heif.options.DEPTH_IMAGES = False
+pi_heif.options.AUX_IMAGES = False
+pi_heif.options.DECODE_THREADS = 1
+pi_heif.options.DISABLE_SECURITY_LIMITS = False
+# Formats whose decoder applies the container's rotation and mirroring (irot/imir)
+# itself: their EXIF orientation is informational and must not be applied again.
+_TRANSFORMED_BY_DECODER = frozenset({"HEIF"})
+# Formats with no orientation of their own.
+_NO_ORIENTATION = frozenset({"GIF"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,11 +87,13 @@ def decode(
     header = read_header(data, limits)
     wanted = sorted(set(heights))
     try:
-        im = Image.open(io.BytesIO(data), formats=[header.format])
-        if header.format == "JPEG":
-            orientation = jpeg_orientation(im)
-        else:
+        im = _open(data, header)
+        if header.format in _TRANSFORMED_BY_DECODER or header.format in _NO_ORIENTATION:
+            orientation = 1
+        elif header.format == "PNG":
             orientation = orientation_from_exif(header.exif)
+        else:  # JPEG, WebP; AVIF, where Pillow reports irot/imir as the orientation
+            orientation = jpeg_orientation(im)
         swap = orientation in SWAPS_AXES
         shown = (im.height, im.width) if swap else (im.width, im.height)
         # The tallest thumbnail, in stored orientation; with no heights, the smallest
@@ -89,7 +107,7 @@ def decode(
             working = (math.ceil(im.width / factor[0]), math.ceil(im.height / factor[1]))
         needed = budget.estimate(header, im.mode, im.size, working, tallest)
         budget.check(needed, limits)
-        im.load()  # the one decode
+        im = _load(im)  # the one decode
         icc = im.info.get("icc_profile") or None
         if im.mode == "P" and im.palette is None:
             raise corrupt(header.format, "a palette image without its palette")
@@ -102,7 +120,7 @@ def decode(
         raise corrupt(header.format) from exc
     box = (box[0] / factor[0], box[1] / factor[1], box[2] / factor[0], box[3] / factor[1])
     return Decoded(
-        info=_info(header, shown),
+        info=_info(header, shown, _has_alpha(im)),
         data=data,
         image=image,
         box=box,
@@ -126,7 +144,53 @@ def _draft(im: Image.Image, target: tuple[int, int]) -> tuple[float, float, floa
     return (0, 0, *im.size) if result is None else result[1]
 
 
-def _info(header: Header, shown: tuple[int, int]) -> ImageInfo:
+def _info(header: Header, shown: tuple[int, int], has_alpha: bool) -> ImageInfo:
     return ImageInfo(
-        format=header.format, mime_type=MIME_TYPES[header.format], width=shown[0], height=shown[1]
+        format=header.format,
+        mime_type=MIME_TYPES[header.format],
+        width=shown[0],
+        height=shown[1],
+        thumbnail_format=FORMATS[header.format].thumbnail_format(has_alpha),
     )
+
+
+def _has_alpha(im: Image.Image) -> bool:
+    """Whether the decoded image can be transparent (decided by its mode, not its pixels,
+    so every decode of one file, at any size, agrees)."""
+    if "transparency" in im.info or "A" in im.getbands() or "a" in im.mode:
+        return True
+    return im.mode == "P" and im.palette is not None and im.palette.mode == "RGBA"
+
+
+class _HeifImage:
+    """A HEIF file opened (headers parsed by libheif) but not decoded: what Pillow's
+    ``Image.open`` gives for the other formats."""
+
+    def __init__(self, data: bytes) -> None:
+        # 10- and 12-bit images are converted to 8 bits by libheif as it converts
+        # YCbCr to RGB, so nothing wider than 8 bits ever reaches Pillow.
+        self.heif = pi_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
+        self.size = self.heif.size
+        self.width, self.height = self.size
+        self.mode = "RGBA" if self.heif.has_alpha else "RGB"
+        self.info = self.heif.info
+
+    def getexif(self) -> Image.Exif:
+        return Image.Exif()  # libheif applied irot/imir; EXIF orientation is ignored
+
+
+def _open(data: bytes, header: Header) -> Image.Image | _HeifImage:
+    """Open ``data`` as ``header.format``, reading headers only."""
+    if header.format == "HEIF":
+        return _HeifImage(data)
+    return Image.open(io.BytesIO(data), formats=[header.format])
+
+
+def _load(im: Image.Image | _HeifImage) -> Image.Image:
+    """Decode the pixels (the first frame of an animation; a HEIF file's primary image)."""
+    if isinstance(im, _HeifImage):
+        image = im.heif.to_pillow()  # the primary image, rotated and mirrored by libheif
+        image.info = {"icc_profile": im.info.get("icc_profile")}
+        return image
+    im.load()
+    return im

@@ -17,6 +17,8 @@ class ImageRejected(ValueError):
     TOO_MANY_SCANS = "too_many_scans"
     TOO_COSTLY = "decode_too_costly"
     METADATA_TOO_LARGE = "metadata_too_large"
+    TOO_MANY_FRAMES = "too_many_frames"
+    TOO_MANY_TILES = "too_many_tiles"
 
     code: str
     # With TOO_MANY_PIXELS: the image's pixel count, read from its header.
@@ -34,8 +36,9 @@ class ImageRejected(ValueError):
 
 # What Pillow, zlib and struct raise for malformed data. IndexError, KeyError and
 # TypeError come out of Pillow's plugins for some damaged headers (found by fuzzing);
-# they are input errors there, never bugs of ours, because the decode step calls
-# nothing but Pillow inside its try block.
+# RuntimeError is how libavif (Pillow's AVIF plugin) and libheif (pi-heif) report
+# damaged files and their own security limits. They are input errors there, never
+# bugs of ours, because the decode step calls nothing but the decoders in its try block.
 DECODE_ERRORS = (
     OSError,
     SyntaxError,
@@ -44,6 +47,7 @@ DECODE_ERRORS = (
     IndexError,
     KeyError,
     TypeError,
+    RuntimeError,
     struct.error,
     zlib.error,
 )

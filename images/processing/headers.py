@@ -1,9 +1,10 @@
 """Identify and bound: format from the magic bytes, cost from the header walk, before decoding.
 
 The walk reads every JPEG marker segment (skipping entropy-coded data with one regular
-expression search per scan) and every PNG chunk (checking its CRC). It is linear in the
-file size, allocates nothing per pixel, and refuses a file as soon as a count passes
-its limit, so a file built to make a decoder loop is refused in milliseconds.
+expression search per scan), every PNG chunk (checking its CRC), every GIF block,
+every WebP chunk and every ISOBMFF box a HEIF or AVIF decoder would read. It is linear
+in the file size, allocates nothing per pixel, and refuses a file as soon as a count
+passes its limit, so a file built to make a decoder loop is refused in milliseconds.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import zlib
 from dataclasses import dataclass
 
 from images.processing.errors import ImageRejected, corrupt, too_many_pixels
+from images.processing.formats import accepted_formats
 from images.processing.types import Limits
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -34,12 +36,15 @@ class Header:
     colour_type: int = 0
     interlaced: bool = False
     exif: bytes | None = None  # the eXIf chunk (JPEG EXIF is read by Pillow on open)
+    # GIF, WebP, AVIF sequences: frames in the file (only the first is decoded).
+    frames: int = 1
+    # HEIF and AVIF: the primary item's tiles (a grid image) and its samples' depth.
+    tiles: int = 1
+    sample_bits: int = 8
 
 
 # Signatures of formats we refuse, so the message can say what the file is.
 _OTHER_FORMATS = (
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
     (b"BM", "a BMP image"),
     (b"II*\x00", "a TIFF image"),
     (b"MM\x00*", "a TIFF image"),
@@ -53,32 +58,31 @@ def read_header(data: bytes, limits: Limits) -> Header:
     """Identify the image and check every limit that its header and structure decide."""
     if not data:
         raise ImageRejected(
-            "The file is empty. Choose a JPEG or PNG image and upload it again.",
+            f"The file is empty. Choose an image ({accepted_formats()}) and upload it again.",
             code=ImageRejected.EMPTY,
         )
     if data.startswith(b"\xff\xd8\xff"):
-        header = _jpeg_header(data, limits)
-    elif data.startswith(PNG_SIGNATURE):
-        header = _png_header(data, limits)
-    else:
-        raise ImageRejected(
-            f"This file is {_describe_other(data)}; only JPEG and PNG images are accepted "
-            "(the content is checked, not the file name). Convert it to JPEG or PNG and "
-            "upload it again.",
-            code=ImageRejected.UNSUPPORTED_FORMAT,
-        )
-    return header
+        return _jpeg_header(data, limits)
+    if data.startswith(PNG_SIGNATURE):
+        return _png_header(data, limits)
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return _gif_header(data, limits)
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return _webp_header(data, limits)
+    if data[4:8] == b"ftyp":
+        brands = _isobmff_brands(data)
+        if brands & (_AVIF_BRANDS | _HEIF_BRANDS):
+            return _isobmff_header(data, brands, limits)
+    raise ImageRejected(
+        f"This file is {_describe_other(data)}; only {accepted_formats()} images are "
+        "accepted (the content is checked, not the file name). Convert it to one of "
+        "those and upload it again.",
+        code=ImageRejected.UNSUPPORTED_FORMAT,
+    )
 
 
 def _describe_other(data: bytes) -> str:
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "a WebP image"
     if data[4:8] == b"ftyp":
-        brand = data[8:12]
-        if brand in (b"avif", b"avis"):
-            return "an AVIF image"
-        if brand in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
-            return "a HEIC/HEIF image"
         return "a video or ISO media file"
     for signature, name in _OTHER_FORMATS:
         if data.startswith(signature):
@@ -86,12 +90,22 @@ def _describe_other(data: bytes) -> str:
     head = data[:512].lstrip()
     if head[:5].lower() == b"<?xml" or b"<svg" in head.lower():
         return "an SVG or XML document"
-    return "not a JPEG or PNG image"
+    return "not an image of an accepted format"
 
 
 def check_pixels(width: int, height: int, limits: Limits) -> None:
     if width * height > limits.max_pixels:
         raise too_many_pixels(width, height, limits.max_pixels)
+
+
+def check_frames(fmt: str, frames: int, limits: Limits) -> None:
+    if frames > limits.max_frames:
+        raise ImageRejected(
+            f"The {fmt} has more than {limits.max_frames:,} frames (MAX_FRAMES); only the "
+            "first one is used for thumbnails. Upload a still image, or a shorter "
+            "animation.",
+            code=ImageRejected.TOO_MANY_FRAMES,
+        )
 
 
 def _too_many_segments(fmt: str, what: str, limit: int) -> ImageRejected:
@@ -363,3 +377,327 @@ PNG_BYTES_PER_PIXEL = {
     **{(4, d): 4 for d in (8, 16)},
     **{(6, d): 4 for d in (8, 16)},
 }
+
+
+# ----------------------------------------------------------------------------- GIF
+
+
+def _gif_header(data: bytes, limits: Limits) -> Header:
+    """Walk every block: the logical screen, each frame's descriptor, the frame count.
+
+    Pillow decodes the first frame onto a canvas the size of the logical screen, grown
+    to hold the frame if it reaches beyond; both are bounded before it does.
+    """
+    end = len(data)
+    if end < 13:
+        raise corrupt("GIF", "no logical screen descriptor")
+    screen_w, screen_h, packed = struct.unpack_from("<HHB", data, 6)
+    check_pixels(screen_w, screen_h, limits)
+    pos = 13 + (3 << ((packed & 7) + 1) if packed & 0x80 else 0)
+    frames = blocks = 0
+    first: tuple[int, int] | None = None
+    while pos < end:
+        introducer = data[pos]
+        if introducer == 0x3B:  # trailer
+            break
+        blocks += 1
+        if blocks > limits.max_segments:
+            raise _too_many_segments("GIF", "blocks", limits.max_segments)
+        if introducer == 0x21:  # extension: label, then data sub-blocks
+            pos = _gif_sub_blocks(data, pos + 2)
+        elif introducer == 0x2C:  # image descriptor
+            if pos + 10 > end:
+                break
+            left, top, width, height, flags = struct.unpack_from("<HHHHB", data, pos + 1)
+            frames += 1
+            check_frames("GIF", frames, limits)
+            pos += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+            pos = _gif_sub_blocks(data, pos + 1)  # after the LZW minimum code size
+            if first is None:
+                if pos > end:
+                    raise corrupt("GIF", "its first frame is cut off")
+                first = (max(screen_w, left + width), max(screen_h, top + height))
+                check_pixels(*first, limits)
+        else:
+            break  # garbage after the frames: decoders stop here too
+    if first is None:
+        raise corrupt("GIF", "no image in it")
+    if first[0] == 0 or first[1] == 0:
+        raise corrupt("GIF", "no pixels")
+    return Header("GIF", first[0], first[1], frames=frames)
+
+
+def _gif_sub_blocks(data: bytes, pos: int) -> int:
+    """The position after a chain of data sub-blocks (past the end if it is cut off)."""
+    end = len(data)
+    while pos < end:
+        size = data[pos]
+        pos += 1 + size
+        if size == 0:
+            return pos
+    return end + 1
+
+
+# ---------------------------------------------------------------------------- WebP
+
+
+def _webp_header(data: bytes, limits: Limits) -> Header:
+    """Walk every RIFF chunk: the canvas (VP8X) or bitstream size, frames, EXIF."""
+    end = min(len(data), 8 + struct.unpack_from("<I", data, 4)[0])
+    pos, chunks, frames = 12, 0, 0
+    size: tuple[int, int] | None = None
+    canvas: tuple[int, int] | None = None
+    exif = None
+    while pos + 8 <= end:
+        fourcc, length = struct.unpack_from("<4sI", data, pos)
+        start, pos = pos + 8, pos + 8 + length + (length & 1)
+        chunks += 1
+        if chunks > limits.max_segments:
+            raise _too_many_segments("WebP", "chunks", limits.max_segments)
+        if start + length > end:
+            raise corrupt("WebP", f"cut off inside its {fourcc.decode('latin-1')} chunk")
+        if fourcc == b"VP8X" and length >= 10 and canvas is None:
+            canvas = (_u24(data, start + 4) + 1, _u24(data, start + 7) + 1)
+            check_pixels(*canvas, limits)
+        elif fourcc in (b"VP8 ", b"VP8L") and size is None:
+            size = _webp_bitstream_size(fourcc, data[start : start + min(length, 10)])
+            check_pixels(*size, limits)
+        elif fourcc == b"ANMF" and length >= 16:
+            frames += 1
+            check_frames("WebP", frames, limits)
+            check_pixels(_u24(data, start + 6) + 1, _u24(data, start + 9) + 1, limits)
+        elif fourcc == b"EXIF":
+            exif = data[start : start + length]
+    width, height = canvas or size or (0, 0)
+    if not width or not height:
+        raise corrupt("WebP", "no image in it")
+    return Header("WEBP", width, height, exif=exif, frames=max(frames, 1))
+
+
+def _u24(data: bytes, pos: int) -> int:
+    return int.from_bytes(data[pos : pos + 3], "little")
+
+
+def _webp_bitstream_size(fourcc: bytes, head: bytes) -> tuple[int, int]:
+    if fourcc == b"VP8 ":
+        if len(head) < 10 or head[3:6] != b"\x9d\x01\x2a":
+            raise corrupt("WebP", "a lossy bitstream without its start code")
+        width, height = struct.unpack_from("<HH", head, 6)
+        return width & 0x3FFF, height & 0x3FFF
+    if len(head) < 5 or head[0] != 0x2F:
+        raise corrupt("WebP", "a lossless bitstream without its signature")
+    bits = int.from_bytes(head[1:5], "little")
+    return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+
+
+# --------------------------------------------------------------------- HEIF, AVIF
+
+_AVIF_BRANDS = frozenset({b"avif", b"avis"})
+_HEIF_BRANDS = frozenset(
+    {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
+)
+# Boxes whose children the walk reads (the ones that describe items and their properties).
+_CONTAINERS = frozenset(
+    {b"meta", b"iprp", b"ipco", b"iinf", b"iref", b"moov", b"trak", b"mdia", b"minf", b"stbl"}
+)
+_FULL_BOXES = frozenset({b"meta", b"iinf", b"iref"})
+
+
+def _isobmff_brands(data: bytes) -> frozenset[bytes]:
+    size = struct.unpack_from(">I", data, 0)[0] if len(data) >= 16 else 0
+    body = data[8 : min(size, len(data), 8 + 4 * 64)]
+    return frozenset(body[i : i + 4] for i in range(0, len(body) - 3, 4) if i != 4)
+
+
+def _boxes(data: bytes, start: int, end: int, counter: list[int], limits: Limits, fmt: str):
+    """Yield (type, payload start, payload end) of each box between start and end."""
+    pos = start
+    while pos + 8 <= end:
+        size, kind = struct.unpack_from(">I4s", data, pos)
+        header = 8
+        if size == 1:
+            if pos + 16 > end:
+                raise corrupt(fmt, "cut off inside a box header")
+            size, header = struct.unpack_from(">Q", data, pos + 8)[0], 16
+        elif size == 0:
+            size = end - pos
+        if size < header or pos + size > end:
+            raise corrupt(fmt, f"a {kind.decode('latin-1')} box runs past its end")
+        counter[0] += 1
+        if counter[0] > limits.max_segments:
+            raise _too_many_segments(fmt, "boxes", limits.max_segments)
+        yield kind, pos + header, pos + size
+        pos += size
+
+
+@dataclass
+class _Items:
+    """What the walk collects from the meta box (item ids are plain ints)."""
+
+    primary: int | None = None
+    types: dict[int, bytes] | None = None
+    properties: list[tuple[bytes, bytes]] | None = None  # ipco, in order (index from 1)
+    associations: dict[int, list[int]] | None = None  # item -> property indexes
+    derived: dict[int, list[int]] | None = None  # dimg: item -> the items it is made of
+    sequence_frames: int = 0
+
+
+def _isobmff_header(data: bytes, brands: frozenset[bytes], limits: Limits) -> Header:
+    """Walk the boxes that describe the primary item: its size, tiles and sample depth.
+
+    The primary item's ``ispe`` gives the stored size (a grid's is the whole image); a
+    grid (or overlay) lists its tiles as ``dimg`` references, each a separately decoded
+    image with its own ``ispe``. An image sequence's ``stsz`` counts its frames.
+    """
+    fmt = "AVIF" if brands & _AVIF_BRANDS else "HEIF"
+    label = "AVIF" if fmt == "AVIF" else "HEIC"
+    items = _Items(types={}, properties=[], associations={}, derived={})
+    counter = [0]
+    _walk(data, 0, len(data), items, counter, limits, label, depth=0)
+    if items.sequence_frames:
+        check_frames(label, items.sequence_frames, limits)
+    if items.primary is None or items.primary not in items.types:
+        raise corrupt(label, "no primary image")
+    primary = items.primary
+    item_type = items.types[primary]
+    if fmt == "HEIF" and item_type == b"av01":
+        fmt, label = "AVIF", "AVIF"
+    width, height = _ispe(items, primary, label)
+    check_pixels(width, height, limits)
+    tiles = items.derived.get(primary, []) if item_type in (b"grid", b"iovl", b"iden") else []
+    if len(tiles) > limits.max_tiles:
+        raise ImageRejected(
+            f"The {label} image is made of {len(tiles):,} tiles; the limit is "
+            f"{limits.max_tiles:,} (MAX_TILES), and cameras use a few hundred at most. "
+            "Save it again with an ordinary image editor and upload it again.",
+            code=ImageRejected.TOO_MANY_TILES,
+        )
+    # Every tile is decoded in full: together they must fit the pixel limit too.
+    tile_pixels = 0
+    for tile in tiles:
+        tile_w, tile_h = _ispe(items, tile, label)
+        tile_pixels += tile_w * tile_h
+        if tile_pixels > limits.max_pixels:
+            raise too_many_pixels(width, height, limits.max_pixels)
+    bits = max([_sample_bits(items, item) for item in [primary, *tiles]] or [8])
+    return Header(
+        fmt,
+        width,
+        height,
+        frames=max(1, items.sequence_frames),
+        tiles=max(1, len(tiles)),
+        sample_bits=bits,
+    )
+
+
+def _walk(data, start, end, items: _Items, counter, limits, label, depth) -> None:
+    if depth > 8:
+        raise corrupt(label, "boxes nested too deep")
+    for kind, body, stop in _boxes(data, start, end, counter, limits, label):
+        if kind in _CONTAINERS:
+            skip = 4 if kind in _FULL_BOXES else 0
+            if kind == b"iinf":
+                skip += 2 if body < stop and data[body] == 0 else 4
+            if kind == b"iref":
+                _iref(data, body, stop, items, counter, limits, label)
+                continue
+            if kind == b"ipco":
+                items.properties.extend(
+                    (k, data[b:s]) for k, b, s in _boxes(data, body, stop, counter, limits, label)
+                )
+                continue
+            _walk(data, body + skip, stop, items, counter, limits, label, depth + 1)
+        elif kind == b"pitm" and stop - body >= 6:
+            version = data[body]
+            items.primary = (
+                struct.unpack_from(">H", data, body + 4)[0]
+                if version == 0
+                else struct.unpack_from(">I", data, body + 4)[0]
+            )
+        elif kind == b"infe" and stop - body >= 12:
+            version = data[body]
+            if version >= 2:
+                if version == 2:
+                    item_id, item_type = struct.unpack_from(">H2x4s", data, body + 4)
+                else:
+                    item_id, item_type = struct.unpack_from(">I2x4s", data, body + 4)
+                items.types[item_id] = item_type
+        elif kind == b"ipma":
+            _ipma(data, body, stop, items, limits, label)
+        elif kind == b"stsz" and stop - body >= 12:
+            items.sequence_frames = max(
+                items.sequence_frames, struct.unpack_from(">I", data, body + 8)[0]
+            )
+
+
+def _iref(data, body, stop, items: _Items, counter, limits, label) -> None:
+    wide = data[body] != 0 if body < stop else False
+    id_format = ">I" if wide else ">H"
+    id_size = 4 if wide else 2
+    for kind, start, end in _boxes(data, body + 4, stop, counter, limits, label):
+        if kind != b"dimg" or end - start < id_size + 2:
+            continue
+        source = struct.unpack_from(id_format, data, start)[0]
+        (count,) = struct.unpack_from(">H", data, start + id_size)
+        if count > limits.max_tiles:
+            raise ImageRejected(
+                f"The {label} image is made of {count:,} tiles; the limit is "
+                f"{limits.max_tiles:,} (MAX_TILES), and cameras use a few hundred at most. "
+                "Save it again with an ordinary image editor and upload it again.",
+                code=ImageRejected.TOO_MANY_TILES,
+            )
+        first = start + id_size + 2
+        if first + count * id_size > end:
+            raise corrupt(label, "a tile list runs past its box")
+        items.derived[source] = [
+            struct.unpack_from(id_format, data, first + i * id_size)[0] for i in range(count)
+        ]
+
+
+def _ipma(data, body, stop, items: _Items, limits, label) -> None:
+    if stop - body < 8:
+        return
+    version, flags = data[body], int.from_bytes(data[body + 1 : body + 4], "big")
+    (count,) = struct.unpack_from(">I", data, body + 4)
+    if count > limits.max_segments:
+        raise _too_many_segments(label, "items", limits.max_segments)
+    pos = body + 8
+    for _ in range(count):
+        id_size = 2 if version < 1 else 4
+        if pos + id_size + 1 > stop:
+            raise corrupt(label, "cut off inside its property associations")
+        item = int.from_bytes(data[pos : pos + id_size], "big")
+        pos += id_size
+        n = data[pos]
+        pos += 1
+        width = 2 if flags & 1 else 1
+        if pos + n * width > stop:
+            raise corrupt(label, "cut off inside its property associations")
+        mask = 0x7FFF if width == 2 else 0x7F
+        items.associations[item] = [
+            int.from_bytes(data[pos + i * width : pos + (i + 1) * width], "big") & mask
+            for i in range(n)
+        ]
+        pos += n * width
+
+
+def _item_properties(items: _Items, item: int):
+    for index in items.associations.get(item, []):
+        if 1 <= index <= len(items.properties):
+            yield items.properties[index - 1]
+
+
+def _ispe(items: _Items, item: int, label: str) -> tuple[int, int]:
+    for kind, payload in _item_properties(items, item):
+        if kind == b"ispe" and len(payload) >= 12:
+            width, height = struct.unpack_from(">II", payload, 4)
+            if width and height:
+                return width, height
+    raise corrupt(label, "an image without its size (ispe)")
+
+
+def _sample_bits(items: _Items, item: int) -> int:
+    for kind, payload in _item_properties(items, item):
+        if kind == b"pixi" and len(payload) >= 6 and payload[4]:
+            return max(payload[5 : 5 + payload[4]] or b"\x08")
+    return 8

@@ -24,9 +24,10 @@ def inspect(
     """Validate an upload and describe it, by decoding it as rendering ``heights`` would.
 
     Raises :class:`ImageRejected` with code ``empty``, ``unsupported_format`` (anything
-    but JPEG and PNG, judged from the bytes), ``too_many_pixels``, ``too_many_scans``,
-    ``decode_too_costly``, ``metadata_too_large`` (all decided before decoding) or
-    ``corrupt`` (the decode failed). To render the thumbnails afterwards without a
+    but the table's source formats, judged from the bytes), ``too_many_pixels``,
+    ``too_many_scans``, ``too_many_frames``, ``too_many_tiles``, ``decode_too_costly``,
+    ``metadata_too_large`` (all decided before decoding) or ``corrupt`` (the decode
+    failed). To render the thumbnails afterwards without a
     second decode, call :func:`decode` and pass its result to :func:`render_thumbnails`.
     """
     return decode(data, heights, limits=limits).info
@@ -49,9 +50,11 @@ def render_thumbnails(
 
     ``source`` is the original's bytes, or what :func:`decode` made of them (then
     nothing is decoded again, unless a height is taller than that decode serves).
-    ``output_format`` None keeps the source family (JPEG -> JPEG, PNG -> PNG); "WEBP"
-    and "AVIF" are available on request. A thumbnail is never taller than the source
-    (``requested_height`` records what was asked). The result is ordered by height.
+    ``output_format`` None gives the source's canonical thumbnail format from the table
+    (JPEG -> JPEG, PNG -> PNG, WebP -> WebP, GIF -> PNG, HEIC and AVIF -> JPEG, or PNG
+    when they have alpha); any output format of the table is available on request. A
+    thumbnail is never taller than the source (``requested_height`` records what was
+    asked). The result is ordered by height.
     Raises :class:`ImageRejected` like :func:`inspect` when the data is unacceptable.
     """
     wanted = _heights(heights)
@@ -68,7 +71,7 @@ def render_thumbnails(
     else:
         decoded = decode(source, wanted, limits=limits, options=options)
     sizes = plan(decoded.info, wanted)
-    fmt = output_format or decoded.info.format
+    fmt = output_format or decoded.info.thumbnail_format
     encoded = _encode_sizes(decoded, sorted(set(sizes.values())), fmt, options)
     return [
         RenderedThumbnail(

@@ -34,6 +34,13 @@ class Limits:
     # Checked here first, so such a file is refused at upload with its own reason.
     max_text_chunk: int = 1 * MIB
     max_text_total: int = 64 * MIB
+    # Frames of an animated GIF, WebP or AVIF (and images of a HEIF sequence). Only the
+    # first frame is decoded, but the parsers walk every frame's header: real
+    # animations have tens to hundreds; ten thousand tiny frames only make them loop.
+    max_frames: int = 1_000
+    # Tiles of a HEIF/AVIF grid image: libheif decodes each one separately. A 48 MP
+    # iPhone photo has 192 tiles of 512x512; 50 MP in 256x256 tiles would be 763.
+    max_tiles: int = 1_024
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
@@ -74,10 +81,13 @@ class ThumbnailOptions:
 
 @dataclass(frozen=True)
 class ImageInfo:
-    format: str  # "JPEG" or "PNG", detected from bytes, never from names
-    mime_type: str  # from the format table
-    width: int  # as displayed, i.e. after EXIF orientation
+    format: str  # a source format of the table (formats.py), detected from bytes
+    mime_type: str  # the original's, from the format table
+    width: int  # as displayed, i.e. after EXIF orientation (irot/imir for HEIF and AVIF)
     height: int
+    # The canonical thumbnail format (formats.py): what thumbnails are made in when no
+    # other format is asked for. Depends on the source's transparency for HEIF and AVIF.
+    thumbnail_format: str = ""
 
 
 @dataclass(frozen=True)

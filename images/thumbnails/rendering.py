@@ -41,6 +41,8 @@ def processing_limits(max_pixels: int | None = None) -> processing.Limits:
         max_pixels=max_pixels or limits.max_image_pixels(),
         max_decode_bytes=settings.MAX_DECODE_BYTES,
         max_jpeg_scans=settings.MAX_JPEG_SCANS,
+        max_frames=settings.MAX_FRAMES,
+        max_tiles=settings.MAX_TILES,
     )
 
 
@@ -97,7 +99,7 @@ def ensure_thumbnails(
     rows returned. When the image is deleted meanwhile, :class:`NotFound` is raised and
     no file is left behind. :class:`Unavailable` when it cannot be made in time.
     """
-    fmt = fmt or image.format
+    fmt = fmt or image.thumbnail_format
     wanted = sorted(set(heights))
     if not wanted:
         return {}
@@ -157,11 +159,10 @@ def _wait_for_others(
 
 def _render_and_store(image: Image, fmt: str, heights: list[int]) -> dict[int, Thumbnail]:
     original = _read_original(image)
-    output = None if fmt == image.format else fmt
     with concurrency.decode_slot():
         logger.info("image %s: rendering %s thumbnails %s", image.key, fmt, heights)
-        rendered = render(original, heights, fmt=fmt, output=output)
-    if output is None and not image.placeholder:
+        rendered = render(original, heights, fmt=fmt, output=fmt)
+    if fmt == image.thumbnail_format and not image.placeholder:
         # Before the rows that show it, so no answer lists the thumbnails without it.
         image.placeholder = placeholder_of(rendered)
         Image.objects.filter(pk=image.pk).update(placeholder=image.placeholder)

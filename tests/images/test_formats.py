@@ -97,3 +97,65 @@ def test_formats_can_be_turned_off(uploaded, anonymous, settings):
 )
 def test_accept_header_parsing(accept, expected):
     assert preferred_format(accept, "image/jpeg", ["webp", "avif"]) == expected
+
+
+def _heic(img: PILImage.Image) -> bytes:
+    import pillow_heif
+
+    out = io.BytesIO()
+    pillow_heif.from_pillow(img).save(out, quality=90)
+    return out.getvalue()
+
+
+def _pillow(fmt: str, img: PILImage.Image, **params) -> bytes:
+    out = io.BytesIO()
+    img.save(out, fmt, **params)
+    return out.getvalue()
+
+
+def _animated_gif() -> bytes:
+    frames = [PILImage.new("RGB", (600, 450), colour) for colour in ("red", "lime", "blue")]
+    return _pillow("GIF", frames[0], save_all=True, append_images=frames[1:], duration=50)
+
+
+PHOTO = PILImage.open(io.BytesIO(image_bytes(600, 450))).convert("RGB")
+NEW_FORMATS = {
+    # upload format: (bytes, original's Content-Type, thumbnail's Content-Type, Pillow's)
+    "HEIF": (lambda: _heic(PHOTO), "image/heic", "image/jpeg", "JPEG"),
+    "HEIF with alpha": (lambda: _heic(PHOTO.convert("RGBA")), "image/heic", "image/png", "PNG"),
+    "AVIF": (lambda: _pillow("AVIF", PHOTO, speed=9), "image/avif", "image/jpeg", "JPEG"),
+    "WEBP": (lambda: _pillow("WEBP", PHOTO), "image/webp", "image/webp", "WEBP"),
+    "GIF": (_animated_gif, "image/gif", "image/png", "PNG"),
+}
+
+
+@pytest.mark.parametrize("case", NEW_FORMATS)
+def test_every_accepted_format_uploads_and_serves(uploaded, anonymous, case):
+    make, original_type, thumbnail_type, pil_format = NEW_FORMATS[case]
+    data = make()
+    _, image = uploaded("Premium", data)
+
+    assert image["format"] == case.split()[0]
+    assert (image["width"], image["height"]) == (600, 450)
+    response, content = fetch(anonymous, image["image"])
+    assert response.status_code == 200
+    assert (response["Content-Type"], content) == (original_type, data)
+    for entry in image["thumbnails"]:
+        response, content = fetch(anonymous, entry["url"])
+        assert response.status_code == 200
+        assert response["Content-Type"] == thumbnail_type
+        picture = PILImage.open(io.BytesIO(content))
+        assert (picture.format, picture.height) == (pil_format, entry["height"])
+    # Browsers that ask for a modern format still get it.
+    response, content = fetch(anonymous, image["thumbnails"][0]["url"], "image/avif,*/*")
+    assert response["Content-Type"] == "image/avif"
+    assert PILImage.open(io.BytesIO(content)).format == "AVIF"
+
+
+def test_a_gif_with_ten_thousand_frames_is_refused_with_its_reason(client_for, upload):
+    from tests.processing.hostile import gif_frames
+
+    response = upload(client_for("Premium"), gif_frames(10_000))
+
+    assert response.status_code == 400
+    assert "MAX_FRAMES" in " ".join(response.json()["image"])

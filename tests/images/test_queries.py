@@ -17,6 +17,7 @@ def make_images(user, count: int) -> None:
             width=800,
             height=600,
             format="JPEG",
+            thumbnail_format="JPEG",
             size=1000,
             sha256="0" * 64,
         )

@@ -252,6 +252,7 @@ def test_two_claims_racing_for_the_last_slot_one_wins(make_user, limits, refusal
                 width=10,
                 height=10,
                 format="PNG",
+                thumbnail_format="PNG",
                 size=10,
                 sha256="0" * 64,
             )

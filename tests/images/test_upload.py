@@ -103,16 +103,17 @@ def tiny_png_claiming(width: int, height: int) -> bytes:
     )
 
 
-def gif_bytes() -> bytes:
+def bmp_bytes() -> bytes:
     buffer = io.BytesIO()
-    PILImage.new("RGB", (10, 10)).save(buffer, "GIF")
+    PILImage.new("RGB", (10, 10)).save(buffer, "BMP")
     return buffer.getvalue()
 
 
+ACCEPTED = "JPEG, PNG, WebP, AVIF, HEIC/HEIF and GIF"
 BAD_UPLOADS = {
-    "text": (b"hello, this is not an image", "JPEG or PNG"),
+    "text": (b"hello, this is not an image", ACCEPTED),
     "empty": (b"", "empty"),
-    "gif": (gif_bytes(), "JPEG or PNG"),
+    "bmp": (bmp_bytes(), ACCEPTED),
     "truncated jpeg": (image_bytes(800, 600)[:3000], "truncated"),
     "truncated png": (image_bytes(800, 600, "PNG")[:2000], "truncated"),
     "400 megapixel png": (tiny_png_claiming(20000, 20000), "50,000,000"),

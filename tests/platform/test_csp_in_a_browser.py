@@ -57,7 +57,7 @@ def test_redoc_renders_the_reference(site):
     dom = rendered(site + "/api/redoc/")
 
     assert "api-content" in dom  # ReDoc's rendered document
-    assert "Upload JPEG or PNG images" in dom
+    assert "Upload JPEG, PNG, WebP, AVIF, HEIC/HEIF or GIF images" in dom
 
 
 def test_the_admin_login_page_renders(site):

@@ -335,3 +335,52 @@ def cmyk_icc_profile(*, black_density: float = 0.6) -> bytes:
         (b"A2B0", lut),
     ]
     return _assemble_profile(tags, b"prtr", b"CMYK", b"Lab ")
+
+
+# --------------------------------------------------------------- HEIC, AVIF, WebP, GIF
+
+
+def heic(img: Image.Image, *, exif: bytes | None = None, **params) -> bytes:
+    """A real HEIC, encoded by libheif + x265 (pillow-heif: test tooling only).
+
+    With an EXIF orientation, libheif stores the pixels as given and writes the
+    matching ``irot``/``imir`` transform, keeping the EXIF tag: what iPhones write.
+    """
+    import pillow_heif
+
+    out = io.BytesIO()
+    if exif is not None:
+        params["exif"] = exif
+    pillow_heif.from_pillow(img).save(out, **params)
+    return out.getvalue()
+
+
+def heic_of(images: list[Image.Image], *, primary: int) -> bytes:
+    """A HEIF holding several images, ``primary`` the one viewers show."""
+    import pillow_heif
+
+    heif = pillow_heif.from_pillow(images[0])
+    for img in images[1:]:
+        heif.add_from_pillow(img)
+    out = io.BytesIO()
+    heif.save(out, primary_index=primary)
+    return out.getvalue()
+
+
+def heic_16bit(grey16: Image.Image, **params) -> bytes:
+    """A 10-bit (or 12-bit with ``save_to_12bit``) HEIC from a 16-bit grey image."""
+    import pillow_heif
+
+    values = grey16.tobytes("raw", "I;16")
+    rgb16 = b"".join(values[i : i + 2] * 3 for i in range(0, len(values), 2))
+    heif = pillow_heif.from_bytes("RGB;16", grey16.size, rgb16)
+    out = io.BytesIO()
+    heif.save(out, **params)
+    return out.getvalue()
+
+
+def with_exif_orientation(data: bytes, orientation: int) -> bytes:
+    """The file with its (big-endian) EXIF orientation tag's value changed in place."""
+    entry = b"\x01\x12\x00\x03\x00\x00\x00\x01"
+    pos = data.index(entry) + len(entry)
+    return data[:pos] + struct.pack(">H", orientation) + data[pos + 2 :]

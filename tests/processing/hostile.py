@@ -7,6 +7,7 @@ tests upload them, and ``make bench`` measures what the worst of them cost.
 from __future__ import annotations
 
 import io
+import math
 import struct
 import zlib
 
@@ -204,3 +205,141 @@ def rgba_png_50mp(width: int = 8660, height: int = 5773) -> bytes:
     out = io.BytesIO()
     img.save(out, "PNG", compress_level=1)
     return out.getvalue()
+
+
+# ------------------------------------------------------------------------------ GIF
+
+
+def _gif_parts(data: bytes) -> tuple[bytes, list[bytes]]:
+    """(header, logical screen and global palette; [each block up to the trailer])."""
+    flags = data[10]
+    pos = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+    head, blocks = data[:pos], []
+    while data[pos] != 0x3B:
+        start = pos
+        if data[pos] == 0x2C:
+            local = data[pos + 9]
+            pos += 10 + (3 << ((local & 7) + 1) if local & 0x80 else 0) + 1
+        else:
+            pos += 2
+        while data[pos]:
+            pos += 1 + data[pos]
+        pos += 1
+        blocks.append(data[start:pos])
+    return head, blocks
+
+
+def gif_frames(frames: int = 10_000) -> bytes:
+    """An animated 8x8 GIF of ``frames`` frames (about 30 bytes each)."""
+    out = io.BytesIO()
+    img = Image.new("P", (8, 8), 1)
+    img.putpalette([0, 0, 0, 255, 0, 0])
+    other = img.copy()
+    other.putpixel((0, 0), 0)
+    img.save(out, "GIF", save_all=True, append_images=[other], duration=10, loop=0)
+    head, blocks = _gif_parts(out.getvalue())
+    frame = [b for b in blocks if b[0] == 0x2C][-1]
+    extensions = [b for b in blocks if b[0] == 0x21]
+    return head + b"".join(extensions[:1]) + frame * frames + b";"
+
+
+def gif_screen(width: int = 65_535, height: int = 65_535) -> bytes:
+    """A 1x1 GIF whose logical screen (the canvas it is drawn on) is ``width``x``height``."""
+    out = io.BytesIO()
+    Image.new("P", (1, 1)).save(out, "GIF")
+    data = bytearray(out.getvalue())
+    struct.pack_into("<HH", data, 6, width, height)
+    return bytes(data)
+
+
+def gif_and_html() -> bytes:
+    """A valid GIF that is also an HTML page (the markup follows the trailer)."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (0, 128, 255)).save(out, "GIF")
+    return out.getvalue() + b"<html><script>alert(document.domain)</script></html>"
+
+
+# ----------------------------------------------------------------------------- WebP
+
+
+def _riff_chunks(data: bytes) -> list[bytes]:
+    pos, chunks = 12, []
+    while pos + 8 <= len(data):
+        length = struct.unpack_from("<I", data, pos + 4)[0]
+        size = 8 + length + (length & 1)
+        chunks.append(data[pos : pos + size])
+        pos += size
+    return chunks
+
+
+def _riff(chunks: list[bytes]) -> bytes:
+    body = b"WEBP" + b"".join(chunks)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def webp_frames(frames: int = 5_000) -> bytes:
+    """An animated 8x8 WebP of ``frames`` frames."""
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (8, 8), "red"), Image.new("RGB", (8, 8), "blue")
+    first.save(out, "WEBP", save_all=True, append_images=[second], lossless=True, duration=10)
+    chunks = _riff_chunks(out.getvalue())
+    frame = next(c for c in chunks if c[:4] == b"ANMF")
+    rest = [c for c in chunks if c[:4] != b"ANMF"]
+    return _riff(rest[:2] + [frame] * frames + rest[2:])
+
+
+def webp_claiming(width: int = 100_000, height: int = 100_000) -> bytes:
+    """A small WebP whose extended header (VP8X) declares a ``width``x``height`` canvas."""
+    out = io.BytesIO()
+    Image.new("RGBA", (8, 8), (1, 2, 3, 4)).save(out, "WEBP", lossless=True)
+    chunks = _riff_chunks(out.getvalue())
+    vp8x = bytearray(b"VP8X" + struct.pack("<I", 10) + bytes(10))
+    vp8x[8] = 0x10  # alpha
+    vp8x[12:15] = (width - 1).to_bytes(3, "little")
+    vp8x[15:18] = (height - 1).to_bytes(3, "little")
+    return _riff([bytes(vp8x), *[c for c in chunks if c[:4] != b"VP8X"]])
+
+
+# ------------------------------------------------------------------------ HEIF, AVIF
+
+
+def claiming_isobmff(data: bytes, width: int = 100_000, height: int = 100_000) -> bytes:
+    """The HEIC or AVIF with every image size property (ispe) declaring another size."""
+    out = bytearray(data)
+    pos = out.find(b"ispe")
+    while pos >= 0:
+        struct.pack_into(">II", out, pos + 8, width, height)
+        pos = out.find(b"ispe", pos + 4)
+    return bytes(out)
+
+
+def _box(kind: bytes, payload: bytes, full: tuple[int, int] | None = None) -> bytes:
+    if full is not None:
+        payload = bytes([full[0]]) + full[1].to_bytes(3, "big") + payload
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def heif_grid(tiles: int = 5_000, tile: int = 512) -> bytes:
+    """A HEIF whose primary image is a grid of ``tiles`` tiles, declared in its boxes.
+
+    No tile carries data: the file only has to get as far as a decoder reading the
+    tile list would go.
+    """
+    side = math.ceil(math.sqrt(tiles))
+    ids = range(2, tiles + 2)
+    ftyp = _box(b"ftyp", b"heic" + bytes(4) + b"mif1heic")
+    hdlr = _box(b"hdlr", bytes(4) + b"pict" + bytes(12) + b"\x00", (0, 0))
+    pitm = _box(b"pitm", struct.pack(">H", 1), (0, 0))
+    infe = [_box(b"infe", struct.pack(">HH", 1, 0) + b"grid\x00", (2, 0))]
+    infe += [_box(b"infe", struct.pack(">HH", i, 0) + b"hvc1\x00", (2, 0)) for i in ids]
+    iinf = _box(b"iinf", struct.pack(">H", len(infe)) + b"".join(infe), (0, 0))
+    dimg = _box(b"dimg", struct.pack(">HH", 1, tiles) + b"".join(struct.pack(">H", i) for i in ids))
+    iref = _box(b"iref", dimg, (0, 0))
+    ispe_grid = _box(b"ispe", struct.pack(">II", side * tile, side * tile), (0, 0))
+    ispe_tile = _box(b"ispe", struct.pack(">II", tile, tile), (0, 0))
+    ipco = _box(b"ipco", ispe_grid + ispe_tile)
+    entries = struct.pack(">HBB", 1, 1, 1) + b"".join(struct.pack(">HBB", i, 1, 2) for i in ids)
+    ipma = _box(b"ipma", struct.pack(">I", tiles + 1) + entries, (0, 0))
+    iprp = _box(b"iprp", ipco + ipma)
+    meta = _box(b"meta", hdlr + pitm + iinf + iref + iprp, (0, 0))
+    return ftyp + meta + _box(b"mdat", b"")

@@ -1,11 +1,14 @@
-"""A mutation fuzzer of our own: valid JPEGs and PNGs, damaged in the ways files get damaged.
+"""A mutation fuzzer of our own: valid images of every accepted format, damaged in the ways
+files get damaged.
 
 ``mutants(count, seed)`` yields ``Mutant(name, data)``: the same list for the same
 arguments (every choice comes from ``random.Random(seed)``), so a failure names a mutant
 that can be rebuilt by hand. The mutations are structural where a byte flip would only
 hit a checksum: JPEG segments and scans are dropped, repeated, reordered or given wrong
 lengths; PNG chunks are dropped, repeated, given bad CRCs, wrong lengths, or edited
-*with* their CRC fixed, so the damage reaches the decoder.
+*with* their CRC fixed, so the damage reaches the decoder. WebP chunks, GIF blocks and
+HEIF/AVIF boxes are dropped, repeated or given wrong lengths; every format also gets
+truncations, bit flips and overwritten bytes.
 
 ``check(data, heights)`` is the property every mutant must have: refused with
 :class:`ImageRejected` by both validation and rendering, or accepted by validation and
@@ -30,7 +33,7 @@ from PIL import Image
 
 from images.processing import ImageRejected, Limits, decode, inspect, render_thumbnails
 
-from .factories import encode, exif_bytes, interlaced_png, photo_like, png_chunk
+from .factories import encode, exif_bytes, heic, interlaced_png, photo_like, png_chunk
 from .hostile import png_16bit_grey
 
 # Limits small enough that mutants claiming large sizes are refused cheaply, large
@@ -66,6 +69,19 @@ def seeds() -> dict[str, bytes]:
         "png-interlaced": interlaced_png(photo.resize((33, 21))),
         "png-exif-text-icc": encode(
             photo, "PNG", exif=exif_bytes(orientation=8), icc_profile=b"\x00" * 200
+        ),
+        "heic": heic(photo, exif=exif_bytes(orientation=6)),
+        "heic-alpha": heic(rgba),
+        "avif": encode(photo, "AVIF", exif=exif_bytes(orientation=6), speed=9),
+        "avif-alpha": encode(rgba, "AVIF", speed=9),
+        "webp-lossy": encode(photo, "WEBP", exif=exif_bytes(orientation=3)),
+        "webp-alpha": encode(rgba, "WEBP", lossless=True),
+        "webp-animated": encode(
+            photo, "WEBP", save_all=True, append_images=[rgba], duration=40, lossless=True
+        ),
+        "gif": encode(photo.convert("P"), "GIF"),
+        "gif-animated": encode(
+            photo.convert("P"), "GIF", save_all=True, append_images=[rgba], transparency=0
         ),
     }
 
@@ -343,6 +359,82 @@ def overwrite(data: bytes, rng: random.Random) -> tuple[str, bytes]:
     return f"{size} bytes overwritten at {start}", bytes(out)
 
 
+# ------------------------------------------------- WebP chunks, GIF blocks, ISOBMFF boxes
+
+
+def _units(data: bytes) -> tuple[bytes, list[tuple[int, int]]]:
+    """(the part before the first unit, [(start, end) of each chunk, block or box])."""
+    if data[:4] == b"RIFF":
+        pos, units = 12, []
+        while pos + 8 <= len(data):
+            length = struct.unpack_from("<I", data, pos + 4)[0]
+            end = min(len(data), pos + 8 + length + (length & 1))
+            units.append((pos, end))
+            pos = end
+        return data[:12], units
+    if data[:3] == b"GIF":
+        flags = data[10]
+        pos = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+        first, units = pos, []
+        while pos < len(data) and data[pos] in (0x21, 0x2C):
+            start = pos
+            if data[pos] == 0x2C:
+                local = data[pos + 9]
+                pos += 11 + (3 << ((local & 7) + 1) if local & 0x80 else 0)
+            else:
+                pos += 2
+            while pos < len(data) and data[pos]:
+                pos += 1 + data[pos]
+            pos += 1
+            units.append((start, min(pos, len(data))))
+        return data[:first], units
+    # ISOBMFF: the boxes inside meta (and the top-level ones).
+    pos, units = 0, []
+    while pos + 8 <= len(data):
+        size, kind = struct.unpack_from(">I4s", data, pos)
+        if kind == b"meta":
+            inner = pos + 12
+            while inner + 8 <= pos + size:
+                (inner_size,) = struct.unpack_from(">I", data, inner)
+                if inner_size < 8:
+                    break
+                units.append((inner, inner + inner_size))
+                inner += inner_size
+        else:
+            units.append((pos, pos + max(size, 8)))
+        pos += max(size, 8)
+    return b"", units
+
+
+def unit_drop(data: bytes, rng: random.Random) -> tuple[str, bytes]:
+    _, units = _units(data)
+    start, end = rng.choice(units)
+    return f"drop {data[start : start + 8]!r}", data[:start] + data[end:]
+
+
+def unit_repeat(data: bytes, rng: random.Random) -> tuple[str, bytes]:
+    _, units = _units(data)
+    start, end = rng.choice(units)
+    times = rng.choice([2, 3, 40])
+    return f"repeat {data[start : start + 8]!r} x{times}", data[:end] + data[start:end] * (
+        times - 1
+    ) + data[end:]
+
+
+def unit_bad_length(data: bytes, rng: random.Random) -> tuple[str, bytes]:
+    _, units = _units(data)
+    start, end = rng.choice(units)
+    out = bytearray(data)
+    new = rng.choice([0, 1, 7, end - start - 1, end - start + 1, 0xFFFF, 0xFFFFFFFF])
+    if data[:4] == b"RIFF":
+        struct.pack_into("<I", out, start + 4, new)
+    elif data[:3] == b"GIF":
+        out[start + 1 if out[start] == 0x21 else start + 5] = new & 0xFF
+    else:
+        struct.pack_into(">I", out, start, new)
+    return f"length of {data[start : start + 8]!r} -> {new}", bytes(out)
+
+
 Mutation = Callable[[bytes, random.Random], tuple[str, bytes]]
 ANY: list[Mutation] = [truncate, bit_flips, overwrite]
 JPEG: list[Mutation] = [
@@ -371,6 +463,10 @@ PNG: list[Mutation] = [
 ]
 
 
+OTHER: list[Mutation] = [*ANY, unit_drop, unit_repeat, unit_bad_length]
+OPERATORS = {"jpeg": JPEG, "png": PNG}
+
+
 def mutants(count: int, seed: int = 0) -> Iterator[Mutant]:
     """``count`` mutants, the same ones for the same arguments."""
     rng = random.Random(seed)
@@ -378,7 +474,7 @@ def mutants(count: int, seed: int = 0) -> Iterator[Mutant]:
     for n in range(count):
         source = names[n % len(names)]
         data = seeds()[source]
-        operators = JPEG if source.startswith("jpeg") else PNG
+        operators = OPERATORS.get(source.split("-")[0], OTHER)
         description = []
         # Mostly one mutation, sometimes two stacked.
         for _ in range(1 if rng.random() < 0.8 else 2):

@@ -1,4 +1,5 @@
-"""Mutated JPEGs and PNGs: each is refused as ImageRejected, or accepted and rendered.
+"""Mutated JPEG, PNG, HEIC, AVIF, WebP and GIF files: each is refused as ImageRejected,
+or accepted and rendered.
 
 Never another exception, never validation and rendering disagreeing, never a hang: the
 mutants run in a child process that reports each one as it finishes, and a mutant taking
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from .mutations import mutants
 
-COUNT = 320
+COUNT = 520
 SEED = 20240501
 # Each mutant is a small image: milliseconds. The limit is for hangs, not for speed.
 CASE_SECONDS = 20.0

@@ -194,6 +194,13 @@ def test_extreme_panorama_thumbnails_fit_every_output_format():
 
 
 def test_one_format_table():
-    assert EXTENSIONS == {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "AVIF": "avif"}
+    assert EXTENSIONS == {
+        "JPEG": "jpg",
+        "PNG": "png",
+        "WEBP": "webp",
+        "AVIF": "avif",
+        "HEIF": "heic",
+        "GIF": "gif",
+    }
     assert MIME_TYPES["AVIF"] == "image/avif"
     assert {f.mime_type for f in FORMATS.values()} == set(MIME_TYPES.values())
