@@ -38,6 +38,10 @@ def imported_modules(tree: ast.Module) -> set[str]:
     return names
 
 
+# Underscored yet documented and public: Django's model ``_meta``, ``os._exit``.
+PUBLIC = {("os", "_exit")}
+
+
 def _is_private(name: object) -> bool:
     return isinstance(name, str) and name.startswith("_") and not name.startswith("__")
 
@@ -49,7 +53,9 @@ def private_accesses(tree: ast.Module) -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
             owner = node.value.id if isinstance(node.value, ast.Name) else None
-            if _is_private(node.attr) and node.attr != "_meta" and owner not in {"self", "cls"}:
+            if owner in {"self", "cls"}:
+                continue
+            if _is_private(node.attr) and (owner, node.attr) not in PUBLIC and node.attr != "_meta":
                 found.append(f"line {node.lineno}: .{node.attr}")
         elif (
             isinstance(node, ast.Call)
