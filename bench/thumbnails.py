@@ -472,9 +472,20 @@ def section_targets(ctx: Context) -> None:
         ratio = statistics.median(naive_runs) / statistics.median(ours_runs)
         lines.append(
             (
-                f"ours >= {TARGET_SPEEDUP_VS_NAIVE:g}x faster than naive on the 12 MP JPEG",
+                f"ours >= {TARGET_SPEEDUP_VS_NAIVE:g}x faster than ordinary Pillow (naive) on "
+                "the 12 MP JPEG",
                 f"{ratio:.1f}x",
                 ratio >= TARGET_SPEEDUP_VS_NAIVE,
+            )
+        )
+    drafted_runs = speed(("speed", "jpeg12", "drafted"))
+    if drafted_runs and ours_runs:
+        ratio = statistics.median(drafted_runs) / statistics.median(ours_runs)
+        lines.append(
+            (
+                "ours not slower than Pillow's thumbnail() with draft() on the 12 MP JPEG",
+                f"drafted takes {ratio:.2f}x our time",
+                ratio >= 1.0,
             )
         )
     vips_runs = speed(("speed", "jpeg12", "libvips"))
