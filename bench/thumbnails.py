@@ -617,6 +617,14 @@ def _status_kb(field_name: str) -> int:
     return peak // 1024 if sys.platform == "darwin" else peak
 
 
+def _load_average() -> str:
+    """The 1-minute load average: on a shared machine, how busy the others kept it."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:  # not available on this platform
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--reps", type=int, default=7, help="timed repetitions (default 7)")
@@ -637,7 +645,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
 
     started = time.perf_counter()
-    print(f"thumbnail benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print(
+        f"thumbnail benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"load average {_load_average()}"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         workdir = args.workdir or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
@@ -645,7 +656,7 @@ def main(argv: list[str] | None = None) -> int:
         section_inputs(ctx)
         for name in wanted:
             SECTIONS[name](ctx)
-    print(f"\ndone in {time.perf_counter() - started:.0f} s")
+    print(f"\ndone in {time.perf_counter() - started:.0f} s, load average {_load_average()}")
     return 0
 
 
