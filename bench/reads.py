@@ -54,7 +54,7 @@ TARGET_LIST_BYTES = 250_000
 # ------------------------------------------------------------------ in the child process
 
 
-def _seed(username: str, count: int):
+def seed(username: str, count: int):
     """A user of the Enterprise tier with ``count`` images and their canonical thumbnails."""
     import secrets
 
@@ -223,8 +223,8 @@ def child(results_path: str, rounds: int) -> None:
 
     from images.api.cache import invalidate_user
 
-    user, key = _seed("bench-reads", IMAGES)
-    few_user, few_key = _seed("bench-reads-few", FEW_IMAGES)
+    user, key = seed("bench-reads", IMAGES)
+    few_user, few_key = seed("bench-reads-few", FEW_IMAGES)
     client = Client(HTTP_AUTHORIZATION=f"Token {key}", HTTP_HOST=HOST)
     few_client = Client(HTTP_AUTHORIZATION=f"Token {few_key}", HTTP_HOST=HOST)
     image_id = user.images.order_by("-created_at", "-id").values_list("pk", flat=True)[IMAGES // 2]
