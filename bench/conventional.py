@@ -2,10 +2,15 @@
 
 The yardstick for the API section of the bench: ``ModelSerializer`` classes over model
 instances (thumbnails prefetched, so the query count stays constant), every link built
-with ``reverse()`` + ``request.build_absolute_uri()`` and not signed, DRF's own token
-authentication and JSON renderer. The answers have the product's shapes, so sizes and
-times compare like for like. Links point at the product's media route with an unsigned
-token: cheaper to reverse than a route of its own, so the comparison does not favour us.
+per object with ``reverse()`` + ``request.build_absolute_uri()``, DRF's own token
+authentication, and the product's orjson renderer, so renderers do not decide the
+comparison. The links are the product's signed media links (one HMAC each, as ours), so
+the answers are the product's, byte for byte, and sizes and times compare like for like.
+
+Two more variants of the images list, each one factor away from the yardstick, let the
+bench say what each factor of our read path is worth (:mod:`bench.reads`): the same list
+rendered by DRF's stdlib-``json`` renderer, and the same list with its links from the
+product's link maker (the URL prefix and signing key worked out once per request).
 """
 
 from django.db.models import F, Prefetch
@@ -15,11 +20,27 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
+# Everything the bench's read path takes from the product comes in here.
+from imageapi.renderers import ORJSONRenderer
+from images.delivery.links import ORIGINAL, THUMBNAIL, LinkMaker, make_token
 from images.models import Image, Thumbnail
 
 
-def _absolute(request, token: str) -> str:
-    return request.build_absolute_uri(reverse("media", kwargs={"token": token}))
+class PerObjectLinks:
+    """Each link on its own: a signed token, ``reverse()``, ``build_absolute_uri()``."""
+
+    def __init__(self, request) -> None:
+        self.request = request
+
+    def _link(self, image_key: str, kind: int, value: int) -> str:
+        token = make_token(image_key, kind, value)
+        return self.request.build_absolute_uri(reverse("media", kwargs={"token": token}))
+
+    def original(self, image_key: str) -> str:
+        return self._link(image_key, ORIGINAL, 0)
+
+    def thumbnail(self, image_key: str, height: int) -> str:
+        return self._link(image_key, THUMBNAIL, height)
 
 
 class ImageSerializer(serializers.ModelSerializer):
@@ -43,17 +64,16 @@ class ImageSerializer(serializers.ModelSerializer):
         ]
 
     def get_image(self, image: Image) -> str | None:
-        request = self.context["request"]
-        if not request.user.tier.original_link:
+        if not self.context["request"].user.tier.original_link:
             return None
-        return _absolute(request, f"{image.key}-original")
+        return self.context["links"].original(image.key)
 
     def get_thumbnails(self, image: Image) -> list[dict]:
-        request = self.context["request"]
+        links = self.context["links"]
         return [
             {
                 "height": thumbnail.height,
-                "url": _absolute(request, f"{image.key}-{thumbnail.height}"),
+                "url": links.thumbnail(image.key, thumbnail.height),
                 "width": thumbnail.width,
                 "actual_height": thumbnail.actual_height,
             }
@@ -70,14 +90,18 @@ class ThumbnailSerializer(serializers.ModelSerializer):
         fields = ["id", "image_id", "height", "thumbnail"]
 
     def get_thumbnail(self, thumbnail: Thumbnail) -> str:
-        return _absolute(self.context["request"], f"{thumbnail.image.key}-{thumbnail.height}")
+        return self.context["links"].thumbnail(thumbnail.image.key, thumbnail.height)
 
 
 class _Conventional:
     authentication_classes = [TokenAuthentication]
     permission_classes = [IsAuthenticated]
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+    renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer]
     pagination_class = None
+    links = PerObjectLinks
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "links": self.links(self.request)}
 
 
 class _Images(_Conventional):
@@ -116,8 +140,22 @@ class ThumbnailList(_Conventional, generics.ListAPIView):
         )
 
 
+class StdlibJSONImageList(ImageList):
+    """The yardstick with DRF's own renderer (stdlib ``json``) instead of orjson."""
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+
+
+class LinkMakerImageList(ImageList):
+    """The yardstick with the product's link maker instead of a ``reverse()`` per link."""
+
+    links = staticmethod(LinkMaker.for_request)
+
+
 urlpatterns = [
     path("images/", ImageList.as_view(), name="conventional-images"),
     path("images/<int:pk>/", ImageDetail.as_view(), name="conventional-image"),
     path("thumbnails/", ThumbnailList.as_view(), name="conventional-thumbnails"),
+    path("json/images/", StdlibJSONImageList.as_view(), name="conventional-images-json"),
+    path("links/images/", LinkMakerImageList.as_view(), name="conventional-images-links"),
 ]

@@ -9,6 +9,10 @@ counts do not grow with the list. Then:
   :mod:`bench.conventional` and ours, side by side in rounds whose order rotates, for
   the images list (ours on a cache miss, with the cache off, and on a hit), the
   thumbnails list and one image; medians, response sizes and queries per request;
+* the images list factor by factor: from the conventional list, one change at a time
+  (the renderer, the links, rows instead of instances and serializers, the cache), each
+  step against the previous one as the median of its per-round ratios (both measured
+  in the same round, so drift of a busy machine cancels out);
 * over HTTP: the same lists from gunicorn as ``make run`` starts it (one process, four
   threads) with four concurrent clients, in alternating rounds: req/s, p50, p90. The
   server runs :mod:`bench.settings`, the product's settings plus the conventional
@@ -50,7 +54,7 @@ TARGET_LIST_BYTES = 250_000
 # ------------------------------------------------------------------ in the child process
 
 
-def _seed(username: str, count: int):
+def seed(username: str, count: int):
     """A user of the Enterprise tier with ``count`` images and their canonical thumbnails."""
     import secrets
 
@@ -151,16 +155,64 @@ def _queries(case: Case) -> int:
     return len(captured)
 
 
-def _same_answers(ours: list[dict], conventional: list[dict]) -> bool:
-    """Equal but for the links: same ids in the same order, same fields and values."""
+# The images list, one factor at a time: (factor, case before, case after).
+FACTORS = [
+    ("renderer: orjson, not DRF's stdlib json", "conventional, json", "conventional"),
+    ("links: the link maker, not reverse() per link", "conventional", "conventional, links"),
+    (
+        "rows: .values() + dicts, not instances + serializers",
+        "conventional, links",
+        "ours, cache off",
+    ),
+    ("cache: filling it on a miss (render, gzip, store)", "ours, cache off", "ours, miss"),
+    ("cache: a hit, not a miss", "ours, miss", "ours, hit"),
+]
 
-    def unlinked(item: dict) -> dict:
-        item = {k: v for k, v in item.items() if k not in ("image", "thumbnail")}
-        if "thumbnails" in item:
-            item["thumbnails"] = [{**t, "url": None} for t in item["thumbnails"]]
-        return item
 
-    return [unlinked(i) for i in ours] == [unlinked(i) for i in conventional]
+def paired_ratios(after: list[float], before: list[float]) -> list[float]:
+    """``after / before`` round by round: both ran in the same round, next to each other."""
+    return [a / b for a, b in zip(after, before, strict=True)]
+
+
+def _factors(timings: dict[str, list[float]]) -> list[dict]:
+    steps = []
+    for factor, before, after in FACTORS:
+        ratios = paired_ratios(timings[after], timings[before])
+        saved = statistics.median(
+            [b - a for a, b in zip(timings[after], timings[before], strict=True)]
+        )
+        steps.append(
+            {
+                "factor": factor,
+                "before": before,
+                "after": after,
+                "ratio": statistics.median(ratios),
+                "min": min(ratios),
+                "max": max(ratios),
+                "saved": saved,
+            }
+        )
+    return steps
+
+
+def _print_factors(steps: list[dict], timings: dict[str, list[float]]) -> None:
+    start = statistics.median(timings[FACTORS[0][1]])
+    print(f"\n  images list, factor by factor from conventional code ({start * 1000:.0f} ms):")
+    print("  each step's time / the previous step's: median of per-round ratios [min-max],")
+    print("  and the median change in time")
+    for step in steps:
+        print(
+            f"  {step['factor']:52} x{step['ratio']:6.3f} [{step['min']:.3f}-{step['max']:.3f}]"
+            f"  ({-step['saved'] * 1000:+6.1f} ms)"
+        )
+
+
+def _same_answers(answers: dict) -> list[str]:
+    """The cases whose JSON differs from the conventional answer (links included)."""
+    conventional = json.loads(answers["conventional"].content)
+    return [
+        name for name, response in answers.items() if json.loads(response.content) != conventional
+    ]
 
 
 def child(results_path: str, rounds: int) -> None:
@@ -172,8 +224,8 @@ def child(results_path: str, rounds: int) -> None:
 
     from images.api.cache import invalidate_user
 
-    user, key = _seed("bench-reads", IMAGES)
-    few_user, few_key = _seed("bench-reads-few", FEW_IMAGES)
+    user, key = seed("bench-reads", IMAGES)
+    few_user, few_key = seed("bench-reads-few", FEW_IMAGES)
     client = Client(HTTP_AUTHORIZATION=f"Token {key}", HTTP_HOST=HOST)
     few_client = Client(HTTP_AUTHORIZATION=f"Token {few_key}", HTTP_HOST=HOST)
     image_id = user.images.order_by("-created_at", "-id").values_list("pk", flat=True)[IMAGES // 2]
@@ -186,7 +238,9 @@ def child(results_path: str, rounds: int) -> None:
 
     groups: dict[str, list[Case]] = {
         "images list": [
+            Case("conventional, json", f"{CONVENTIONAL}/json/images/", client),
             Case("conventional", f"{CONVENTIONAL}/images/", client),
+            Case("conventional, links", f"{CONVENTIONAL}/links/images/", client),
             Case("ours, miss", f"{OURS}/images/", client, prepare=fresh_version),
             Case("ours, cache off", f"{OURS}/images/", client, cache_off=True),
             Case("ours, hit", f"{OURS}/images/", client, warm(f"{OURS}/images/"), expect_hit=True),
@@ -216,7 +270,7 @@ def child(results_path: str, rounds: int) -> None:
     }
     results: dict = {"token": key, "image_id": image_id, "groups": {}}
     print(f"  in process: {rounds} rounds after a warm-up, order rotated each round; medians")
-    print(f"  {'':16} {'':16} {'median':>9} {'min':>9} {'bytes':>9} {'gzip':>8} {'queries':>8}")
+    print(f"  {'':16} {'':20} {'median':>9} {'min':>9} {'bytes':>9} {'gzip':>8} {'queries':>8}")
     for group, cases in groups.items():
         answers = {case.name: case.call()[1] for case in cases}  # warm-up
         gc.freeze()  # what is alive now stays: each call's gc.collect() sees only its garbage
@@ -252,31 +306,23 @@ def child(results_path: str, rounds: int) -> None:
             counted = f"{queries}" if queries_few is None else f"{queries} ({queries_few})"
             fastest = min(timings[case.name])
             print(
-                f"  {group:16} {case.name:16} {median * 1000:6.1f} ms {fastest * 1000:6.1f} ms"
+                f"  {group:16} {case.name:20} {median * 1000:6.1f} ms {fastest * 1000:6.1f} ms"
                 f" {size:9,} {gzipped:8,} {counted:>8}"
             )
-        ours = json.loads(answers["ours, miss"].content)
-        conventional = json.loads(answers["conventional"].content)
-        same = _same_answers(
-            ours if isinstance(ours, list) else [ours],
-            conventional if isinstance(conventional, list) else [conventional],
-        )
-        entry["same_answers"] = same
-        if not same:
-            print(f"  !! {group}: ours and the conventional answer differ beyond their links")
+        differ = _same_answers(answers)
+        entry["same_answers"] = not differ
+        if differ:
+            print(f"  !! {group}: {', '.join(differ)} answer otherwise than conventional code")
         if group == "images list":
-            first = ours[0]
-            entry["link_chars"] = {
-                "ours": len(first["image"]),
-                "conventional": len(conventional[0]["image"]),
-            }
+            entry["link_chars"] = len(json.loads(answers["ours, miss"].content)[0]["image"])
+            entry["factors"] = _factors(timings)
+            images_timings = timings
         results["groups"][group] = entry
     print(f"  queries: per request at {IMAGES:,} images (and at {FEW_IMAGES})")
-    links = results["groups"]["images list"]["link_chars"]
-    print(
-        f"  a link: ours {links['ours']} characters (signed), "
-        f"conventional {links['conventional']} (unsigned)"
-    )
+    if all(entry["same_answers"] for entry in results["groups"].values()):
+        links = results["groups"]["images list"]["link_chars"]
+        print(f"  every answer equals the conventional one, links included ({links} characters)")
+    _print_factors(results["groups"]["images list"]["factors"], images_timings)
     Path(results_path).write_text(json.dumps(results))
 
 
@@ -441,7 +487,7 @@ def targets(results: dict) -> list[tuple[str, str, bool]]:
             thumb_queries[0] == thumb_queries[1],
         ),
         (
-            "answers equal to the conventional ones but for their links",
+            "answers equal to the conventional ones, links included",
             ", ".join(g for g, e in groups.items() if not e["same_answers"]) or "all equal",
             all(e["same_answers"] for e in groups.values()),
         ),
