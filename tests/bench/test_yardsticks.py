@@ -13,7 +13,7 @@ from django.test import Client
 from PIL import Image, JpegImagePlugin
 from rest_framework.renderers import JSONRenderer
 
-from accounts.services import ensure_builtin_tiers
+from accounts.tiers.services import ensure_builtin_tiers
 from bench.reads import seed
 from bench.thumbnails import HEIGHTS, drafted, naive, ours
 from imageapi.renderers import ORJSONRenderer
