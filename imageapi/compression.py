@@ -24,8 +24,7 @@ class JSONGZipMiddleware(GZipMiddleware):
     """Django's GZipMiddleware, for JSON answers only."""
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase):
-        if response.streaming or not response.get("Content-Type", "").startswith(
-            "application/json"
-        ):
+        # Streamed lists (a large account's whole list) are compressed as they stream.
+        if not response.get("Content-Type", "").startswith("application/json"):
             return response
         return super().process_response(request, response)

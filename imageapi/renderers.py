@@ -8,6 +8,11 @@ _OPTIONS = orjson.OPT_UTC_Z
 _fallback = JSONEncoder()
 
 
+def dumps(data: object, options: int = 0) -> bytes:
+    """The API's JSON encoding, for the renderer and for answers streamed without it."""
+    return orjson.dumps(data, default=_fallback.default, option=_OPTIONS | options)
+
+
 class ORJSONRenderer(BaseRenderer):
     """DRF's JSON renderer, faster; what orjson does not know DRF's encoder converts."""
 
@@ -18,7 +23,5 @@ class ORJSONRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         if data is None:
             return b""
-        options = _OPTIONS
-        if renderer_context and renderer_context.get("indent"):
-            options |= orjson.OPT_INDENT_2
-        return orjson.dumps(data, default=_fallback.default, option=options)
+        indent = bool(renderer_context and renderer_context.get("indent"))
+        return dumps(data, orjson.OPT_INDENT_2 if indent else 0)

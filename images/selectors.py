@@ -6,7 +6,7 @@ WebP and AVIF variants made for ``Accept`` are the same thumbnail to the API.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db.models import F, Q, QuerySet
 
@@ -17,6 +17,10 @@ from images.models import Image, Thumbnail
 CANONICAL_FORMAT = Q(format=F("image__thumbnail_format"))
 # What an image answer needs, and nothing else.
 IMAGE_COLUMNS = ("id", "key", "width", "height", "format", "size", "placeholder", "created_at")
+# The orders lists are given in, newest image first; each ends in a unique column, so a
+# row's values say exactly where a keyset page starts (``keyset_chunks``, cursors).
+IMAGE_ORDER = ("-created_at", "-id")
+THUMBNAIL_ORDER = ("-image__created_at", "-image_id", "height", "id")
 KEYSET_CHUNK = 500
 
 
@@ -31,9 +35,7 @@ def image_rows(user: User) -> QuerySet:
 
 def owned_thumbnails(user: User) -> QuerySet[Thumbnail]:
     """All the user's thumbnails, newest image first, whether their tier shows them or not."""
-    return Thumbnail.objects.filter(CANONICAL_FORMAT, image__owner=user).order_by(
-        "-image__created_at", "-image_id", "height"
-    )
+    return Thumbnail.objects.filter(CANONICAL_FORMAT, image__owner=user).order_by(*THUMBNAIL_ORDER)
 
 
 def visible_thumbnails(user: User, allowed: Entitlements) -> QuerySet[Thumbnail]:
@@ -42,7 +44,34 @@ def visible_thumbnails(user: User, allowed: Entitlements) -> QuerySet[Thumbnail]
 
 
 def thumbnail_rows(queryset: QuerySet[Thumbnail]) -> QuerySet:
-    return queryset.values("id", "image_id", "height", "image__key")
+    return queryset.values("id", "image_id", "height", "image__key", "image__created_at")
+
+
+def keyset_chunks(rows: QuerySet, ordering: Sequence[str], size: int) -> Iterator[list[dict]]:
+    """``rows`` (``values()`` dicts holding the ordering columns) in chunks of ``size``.
+
+    Each chunk is one query that starts after the last row of the one before (a keyset,
+    not an offset), so no cursor stays open and a long list costs the same per row.
+    """
+    after: dict | None = None
+    while True:
+        page = rows if after is None else rows.filter(_after(ordering, after))
+        chunk = list(page.order_by(*ordering)[:size])
+        if chunk:
+            yield chunk
+        if len(chunk) < size:
+            return
+        after = chunk[-1]
+
+
+def _after(ordering: Sequence[str], row: dict) -> Q:
+    """Rows that come after ``row`` in ``ordering`` (lexicographic, per-column direction)."""
+    later, same = Q(pk__in=[]), Q()
+    for column in ordering:
+        name = column.lstrip("-")
+        later |= same & Q(**{f"{name}__{'lt' if column.startswith('-') else 'gt'}": row[name]})
+        same &= Q(**{name: row[name]})
+    return later
 
 
 def image_for_link(image_key: str) -> Image | None:

@@ -1,10 +1,12 @@
-"""Lists as plain arrays (the seed contract), or pages when ``limit`` is given."""
+"""Lists as plain arrays (the seed contract), or pages: by offset (``limit``, ``offset``)
+or by keyset (``cursor``), the way for large accounts: each page costs the same however
+deep it is, and rows added meanwhile never shift a page."""
 
 import re
 
 from django.http import QueryDict
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 from rest_framework.request import Request
 
 WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
@@ -42,7 +44,11 @@ class OptionalLimitOffsetPagination(LimitOffsetPagination):
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return {
             "oneOf": [schema, super().get_paginated_response_schema(schema)],
-            "description": "A plain array; with `limit`, a page of it in an envelope.",
+            "description": (
+                "A plain array (streamed for long lists); with `limit`, a page of it in an "
+                "envelope; with `cursor`, a keyset page whose `next` and `previous` links "
+                "carry the cursors (the way through large accounts)."
+            ),
         }
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
@@ -64,6 +70,18 @@ class OptionalLimitOffsetPagination(LimitOffsetPagination):
                 "description": "Items to skip (from 0); used with limit.",
                 "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
             },
+            {
+                "name": KeysetPagination.cursor_query_param,
+                "in": "query",
+                "required": False,
+                "description": (
+                    "Keyset pages: empty for the first page, then the cursor the `next` or "
+                    "`previous` link carries; `limit` is the page size (default and most 100). "
+                    "Each page costs the same however deep it is: the way through large "
+                    "accounts."
+                ),
+                "schema": {"type": "string"},
+            },
         ]
 
 
@@ -79,3 +97,37 @@ def _whole_number(params: QueryDict, name: str, *, minimum: int) -> int | None:
             code="invalid",
         )
     return value
+
+
+class KeysetPagination(CursorPagination):
+    """DRF's cursor pages in the list's own order; ``limit`` sets the page size.
+
+    Asked for with ``cursor`` (empty for the first page); ``next`` and ``previous`` carry
+    the cursors. A cursor that is not one of ours answers 400.
+    """
+
+    page_size = 100
+    max_page_size = 100
+    page_size_query_param = "limit"
+
+    def __init__(self, ordering: tuple[str, ...]) -> None:
+        self.ordering = ordering
+
+    def get_page_size(self, request: Request) -> int:
+        limit = _whole_number(request.query_params, self.page_size_query_param, minimum=1)
+        return self.page_size if limit is None else min(limit, self.max_page_size)
+
+    def decode_cursor(self, request: Request):
+        if not request.query_params.get(self.cursor_query_param):
+            return None  # ?cursor= (empty) asks for the first page
+        invalid = ValidationError(
+            {self.cursor_query_param: ["Invalid cursor: use the next or previous link."]},
+            code="invalid",
+        )
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            raise invalid from None
+        if cursor is None or cursor.position is None:  # every cursor we hand out has one
+            raise invalid
+        return cursor

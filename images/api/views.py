@@ -4,6 +4,7 @@ Reads come from :mod:`images.selectors` and are built by ``Answers``; writes go 
 :mod:`images.services`; errors are the domain's, answered by the one exception handler.
 """
 
+from django.http import HttpResponseBase
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -23,7 +24,7 @@ from accounts.tiers import entitlements
 from imageapi.errors import NotFound
 from images import selectors, services
 from images.api.cache import cached_answer
-from images.api.pagination import OptionalLimitOffsetPagination
+from images.api.pagination import KeysetPagination, OptionalLimitOffsetPagination
 from images.api.serializers import (
     Answers,
     ExpiringLinkSerializer,
@@ -32,6 +33,7 @@ from images.api.serializers import (
     LinkQuerySerializer,
     ThumbnailSerializer,
 )
+from images.api.streaming import whole_list
 from images.models import Image, Thumbnail
 from images.processing.formats import accepted_formats
 
@@ -86,6 +88,17 @@ class _OwnedViewSet(
 
     lookup_value_regex = r"[0-9]+"
     pagination_class = OptionalLimitOffsetPagination
+    ordering: tuple[str, ...] = ()  # the list's order, ending in a unique column
+
+    @property
+    def paginator(self):
+        """Keyset pages with ``cursor``; else offset pages with ``limit``, or none."""
+        if not hasattr(self, "_paginator"):
+            wants_cursor = KeysetPagination.cursor_query_param in self.request.query_params
+            self._paginator = (
+                KeysetPagination(self.ordering) if wants_cursor else self.pagination_class()
+            )
+        return self._paginator
 
     def get_rows(self):
         raise NotImplementedError
@@ -102,12 +115,15 @@ class _OwnedViewSet(
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return cached_answer(request, self._retrieve)
 
-    def _list(self) -> Response:
+    def _list(self) -> HttpResponseBase:
         rows = self.get_rows()
         page = self.paginate_queryset(rows)
         answers = self.answers()
-        data = [self.answer(answers, row) for row in (rows if page is None else page)]
-        return Response(data) if page is None else self.get_paginated_response(data)
+        if page is not None:
+            return self.get_paginated_response([self.answer(answers, row) for row in page])
+        if self.request.accepted_renderer.format != "json":  # the browsable API's page
+            return Response([self.answer(answers, row) for row in rows])
+        return whole_list(rows, self.ordering, lambda row: self.answer(answers, row))
 
     def _retrieve(self) -> Response:
         row = self.get_rows().filter(pk=self.kwargs["pk"]).first()
@@ -129,6 +145,8 @@ class _OwnedViewSet(
 )
 @extend_schema(tags=["images"])
 class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
+    ordering = selectors.IMAGE_ORDER
+
     def get_queryset(self):
         return selectors.owned_images(self.request.user)
 
@@ -209,6 +227,7 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
 )
 @extend_schema(tags=["thumbnails"])
 class ThumbnailViewSet(_OwnedViewSet):
+    ordering = selectors.THUMBNAIL_ORDER
     serializer_class = ThumbnailSerializer
 
     def get_queryset(self):
