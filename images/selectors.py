@@ -47,13 +47,15 @@ def thumbnail_rows(queryset: QuerySet[Thumbnail]) -> QuerySet:
     return queryset.values("id", "image_id", "height", "image__key", "image__created_at")
 
 
-def keyset_chunks(rows: QuerySet, ordering: Sequence[str], size: int) -> Iterator[list[dict]]:
-    """``rows`` (``values()`` dicts holding the ordering columns) in chunks of ``size``.
+def keyset_chunks(
+    rows: QuerySet, ordering: Sequence[str], size: int, after: dict | None = None
+) -> Iterator[list[dict]]:
+    """``rows`` (``values()`` dicts holding the ordering columns) in chunks of ``size``,
+    from the start or from after the row ``after``.
 
     Each chunk is one query that starts after the last row of the one before (a keyset,
     not an offset), so no cursor stays open and a long list costs the same per row.
     """
-    after: dict | None = None
     while True:
         page = rows if after is None else rows.filter(_after(ordering, after))
         chunk = list(page.order_by(*ordering)[:size])

@@ -24,11 +24,20 @@ class Answers:
     def __init__(self, request: Request | None, allowed: Entitlements) -> None:
         self.links = LinkMaker.for_request(request)
         self.allowed = allowed
+        self._sizes: dict[tuple[int, int], dict[int, tuple[int, int]]] = {}
+
+    def sizes(self, width: int, height: int) -> dict[int, tuple[int, int]]:
+        """Thumbnail sizes by tier height (a list repeats a few camera sizes: once each)."""
+        found = self._sizes.get((width, height))
+        if found is None:
+            found = processing.plan_sizes(width, height, self.allowed.heights)
+            self._sizes[(width, height)] = found
+        return found
 
     def image(self, row: dict) -> dict:
         """An image as its owner's tier lets them see it now (``row``: selectors' columns)."""
-        key, links = row["key"], self.links
-        sizes = processing.plan_sizes(row["width"], row["height"], self.allowed.heights)
+        key, links = bytes.fromhex(row["key"]), self.links
+        sizes = self.sizes(row["width"], row["height"])
         return {
             "id": row["id"],
             "image": links.original(key) if self.allowed.original_link else None,

@@ -71,8 +71,12 @@ def _mac(key: bytes, payload: bytes) -> bytes:
     return hmac.digest(key, payload, "sha256")[:MAC_BYTES]
 
 
-def make_token(image_key: str, kind: int, value: int = 0, *, key: bytes | None = None) -> str:
-    payload = _PAYLOAD.pack(bytes.fromhex(image_key), kind, value)
+def make_token(
+    image_key: str | bytes, kind: int, value: int = 0, *, key: bytes | None = None
+) -> str:
+    """A link token for the image (its key as hex, or as bytes when making several)."""
+    raw_key = bytes.fromhex(image_key) if isinstance(image_key, str) else image_key
+    payload = _PAYLOAD.pack(raw_key, kind, value)
     raw = payload + _mac(key or _signing_keys()[0], payload)
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
@@ -89,13 +93,13 @@ class LinkMaker:
         prefix = media_prefix()
         return cls(request.build_absolute_uri(prefix) if request is not None else prefix)
 
-    def _link(self, image_key: str, kind: int, value: int) -> str:
+    def _link(self, image_key: str | bytes, kind: int, value: int) -> str:
         return self.base + make_token(image_key, kind, value, key=self.key)
 
-    def thumbnail(self, image_key: str, height: int) -> str:
+    def thumbnail(self, image_key: str | bytes, height: int) -> str:
         return self._link(image_key, THUMBNAIL, height)
 
-    def original(self, image_key: str) -> str:
+    def original(self, image_key: str | bytes) -> str:
         return self._link(image_key, ORIGINAL, 0)
 
     def expiring(self, image_key: str, seconds: int, now: float | None = None) -> str:

@@ -13,6 +13,8 @@ from tests.images.test_queries import make_images
 
 @pytest.fixture
 def small_chunks(monkeypatch):
+    """Answers of up to 2 rows; longer lists stream 2 rows, then chunks of 3."""
+    monkeypatch.setattr(streaming, "ANSWER_ROWS", 2)
     monkeypatch.setattr(streaming, "CHUNK_ROWS", 3)
 
 
@@ -38,9 +40,10 @@ def test_a_list_longer_than_a_chunk_is_streamed_with_every_row_once_in_order(
     assert len(rows) == 4 * per_image
     assert len({row["id"] for row in rows}) == len(rows)
     assert rows == whole(client.get(path, {"limit": 100}))["results"]  # same order as pages
-    # One query per chunk of 3 (and one more that finds nothing after a full last chunk).
+    # The first answer's rows (2, read as 3 to see that more follow), then chunks of 3
+    # (and one more query that finds nothing after a full last chunk).
     chunk_queries = [sql for sql in queries if sql.rstrip().endswith("LIMIT 3")]
-    assert len(chunk_queries) == len(rows) // 3 + 1
+    assert len(chunk_queries) == 1 + (len(rows) - 2) // 3 + 1
 
 
 def test_a_list_of_one_chunk_is_an_ordinary_answer_and_is_cached(client_for, small_chunks):
