@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 
 from loadtest import checks
-from loadtest.stack import Fault, Stack, app_env
+from loadtest.faults import Fault
+from loadtest.stack import Stack, app_env
 from tests.live_server import BIN, ROOT, Process
 
 SLOT_LIMIT = 12
@@ -46,12 +47,16 @@ USERS = 17  # 10 weighted (Basic 5 : Premium 3 : Enterprise 2) + 7 fixed (see th
 
 
 def provision(stack_env: dict[str, str], out: Path) -> dict:
-    """Migrate, collect static files, create the LoadSlot tier and every account."""
+    """Migrate, create the LoadSlot tier and every account.
+
+    No collectstatic: the users ask for no static file (nginx's /static/ serves an empty
+    folder), and with brotli installed (a Locust dependency) WhiteNoise would spend a
+    minute compressing Swagger UI and ReDoc.
+    """
     accounts: dict = {"all": [], "tiers": {}, "slot_limit": SLOT_LIMIT, "shifter_tier": "Premium"}
     commands = [
         ["migrate", "--no-input", "--verbosity", "0"],
         ["bootstrap"],
-        ["collectstatic", "--no-input", "--verbosity", "0"],
         ["tier", "LoadSlot", "--heights", "200", "--max-images", str(SLOT_LIMIT)],
         ["tier", "LoadSlot", "--uploads-per-hour", "none"],
     ]
@@ -60,7 +65,7 @@ def provision(stack_env: dict[str, str], out: Path) -> dict:
         for n in range(count):
             username = f"{pool.lower()}-{n}"
             password = secrets.token_urlsafe(18)
-            commands.append(["create_user", username, "--password", password, "--tier", tier])
+            commands.append(["create_user", username, f"--password={password}", f"--tier={tier}"])
             accounts[pool].append([username, password])
             accounts["all"].append([username, password])
             accounts["tiers"][username] = tier

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import psutil
 import redis
 
+from loadtest.faults import Fault
 from tests.deploy.stack import nginx_production_values, nginx_server
 from tests.live_server import (
     Process,
@@ -34,20 +35,8 @@ from tests.live_server import (
     wait_for,
 )
 
-RECOVERY = 5.0  # seconds after a fault's end during which its aftermath is still excused
 WEB_WORKERS = 2
 WORKER_CONCURRENCY = 2
-
-
-@dataclass
-class Fault:
-    name: str
-    start: float
-    end: float = 0.0
-    note: str = ""
-
-    def window(self) -> tuple[float, float]:
-        return self.start, self.end + RECOVERY
 
 
 @dataclass
@@ -94,6 +83,7 @@ class Stack:
         }
         home = self.out / "nginx"
         home.mkdir(exist_ok=True)
+        Path(self.env["STATIC_ROOT"]).mkdir(parents=True, exist_ok=True)
         front = nginx_server(home, site, logs / "nginx.log")
         self.processes["nginx"] = self.stack.enter_context(front)
         self.base = f"http://127.0.0.1:{nginx_port}"
@@ -179,6 +169,10 @@ class Stack:
             return len(pids) == WEB_WORKERS and victim.pid not in pids
 
         wait_for("gunicorn replacing its worker", replaced, timeout=60)
+        log = self.out / "logs" / "gunicorn.log"
+        booted = "Booting worker with pid: {}"
+        new = next(p.pid for p in arbiter.children() if p.pid != victim.pid)
+        wait_for("the new worker booting", lambda: booted.format(new) in log.read_text(), 60)
         wait_for("the app answering through nginx", lambda: healthy(self.base), timeout=60)
         fault.end = time.time()
         return fault
