@@ -160,7 +160,8 @@ class Stack:
     def kill_web_worker(self) -> Fault:
         """SIGKILL one gunicorn worker; gunicorn's arbiter starts a replacement."""
         arbiter = psutil.Process(self.processes["web"].pid)
-        victim = arbiter.children()[0]
+        before = arbiter.children()
+        victim = before[0]
         fault = Fault("SIGKILL gunicorn worker", time.time(), note=f"pid {victim.pid}")
         victim.send_signal(signal.SIGKILL)
 
@@ -171,7 +172,7 @@ class Stack:
         wait_for("gunicorn replacing its worker", replaced, timeout=60)
         log = self.out / "logs" / "gunicorn.log"
         booted = "Booting worker with pid: {}"
-        new = next(p.pid for p in arbiter.children() if p.pid != victim.pid)
+        (new,) = {p.pid for p in arbiter.children()} - {p.pid for p in before}
         wait_for("the new worker booting", lambda: booted.format(new) in log.read_text(), 60)
         wait_for("the app answering through nginx", lambda: healthy(self.base), timeout=60)
         fault.end = time.time()
