@@ -37,6 +37,8 @@ can tell faults' 5xx from others; every 201 upload (with the SHA-256 of the byte
 and every delete to ``uploads.jsonl``; every broken rule to ``violations.jsonl``.
 """
 
+import base64
+import binascii
 import hashlib
 import json
 import os
@@ -98,6 +100,18 @@ def record_request(request_type, name, response_time, response, exception, start
 
 def violation(check: str, **detail) -> None:
     VIOLATIONS.write(t=round(time.time(), 3), check=check, **detail)
+
+
+def media_key(url: str) -> str | None:
+    """The image's random key, read from one of its links: a link's token starts with the
+    key's 16 bytes (README, "Media links"). The stored files' names carry it, so an orphan
+    can be traced to its image. None if the link does not parse."""
+    token = url.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (ValueError, binascii.Error):
+        return None
+    return raw[:16].hex() if len(raw) >= 16 else None
 
 
 def tier_events() -> list[dict]:
@@ -197,7 +211,14 @@ class ApiUser(HttpUser):
             violation("refused kind accepted", user=self.username, kind=kind.name)
         if r.status_code == 201:
             image = r.json()
-            UPLOADS.write(event="created", user=self.username, id=image["id"], sha256=digest)
+            links = [t["url"] for t in image["thumbnails"]] + [image["image"] or ""]
+            UPLOADS.write(
+                event="created",
+                user=self.username,
+                id=image["id"],
+                sha256=digest,
+                key=media_key(links[0]),
+            )
             self.images.append(image)
             return image
         if kind.accepted and (r.status_code == 0 or r.status_code >= 500):

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.checks import Report, check_requests, check_violations, expected_images
+from loadtest.checks import (
+    Report,
+    check_requests,
+    check_violations,
+    expected_images,
+    explain_orphan,
+    keys_cut_off,
+)
 from loadtest.faults import RECOVERY, Fault
 
 T0 = 1_000_000.0
@@ -89,3 +96,34 @@ def test_expected_images_are_those_answered_201_and_not_deleted(tmp_path):
     assert kept["a"] == {2: "x2", 3: "x3"}
     assert maybe_deleted["a"] == {3}
     assert lost["b"] == 1
+
+
+KILL = Fault("SIGKILL gunicorn worker", start=T0 + 200, end=T0 + 201, note="test")
+KEY = "2b3310f08ba4cdad475d5e2a9fb6e62b"
+
+
+def test_an_orphan_stored_just_before_a_kill_is_explained():
+    assert explain_orphan(f"thumbnails/{KEY}/400-ab.webp", T0 + 190, [KILL], set())
+
+
+def test_an_orphan_whose_image_delete_was_cut_off_is_explained_however_old(tmp_path):
+    journal(
+        tmp_path,
+        "uploads.jsonl",
+        {"event": "created", "user": "a", "id": 7, "sha256": "x", "key": KEY},
+        {"event": "delete-uncertain", "user": "a", "id": 7},
+        {"event": "created", "user": "a", "id": 8, "sha256": "y", "key": "f" * 32},
+        {"event": "deleted", "user": "a", "id": 8},
+    )
+    cut = keys_cut_off(tmp_path)
+    assert cut == {KEY}
+    assert explain_orphan(f"originals/2b/{KEY}.jpg", T0 - 500, [KILL], cut)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [T0 + 100, T0 + 201 + RECOVERY + 1],  # long before the kill; after it
+)
+def test_any_other_orphan_is_not_explained(stored):
+    other = "f" * 32
+    assert explain_orphan(f"originals/ff/{other}.jpg", stored, [KILL, REDIS], {KEY}) is None
