@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     stack = Stack(out, env)
     faults: list[Fault] = []
     samples: list[dict] = []
+    unplanned: list[dict] = []  # the Celery worker exiting without being killed
     try:
         stack.start()
         report.say(
@@ -142,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
                 if now >= next_sample:
                     samples.append(stack.rss())
                     next_sample = now + 10
+                exited = stack.restart_exited_worker()
+                if exited:
+                    unplanned.append(exited)
+                    report.say(f"!! {now - start:6.1f} s: the Celery worker exited by itself: ")
+                    report.say(f"   {exited['why']}; restarted after {exited['restarted_after']} s")
                 if plan and now >= start + plan[0][0] * seconds:
                     fraction, what, action = plan.pop(0)
                     report.say(f"-- {now - start:6.1f} s ({fraction:.2f}): {what}")
@@ -165,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(1)
         time.sleep(16)  # past API_CACHE_SECONDS
 
+        checks.report_unplanned(unplanned, report)
         checks.report_redis(stack, report)
         checks.check_requests(out, faults, report)
         checks.check_violations(out, report)

@@ -355,6 +355,16 @@ def report_memory(samples: list[dict], warm_up: float, report: Report) -> None:
     )
 
 
+def report_unplanned(exits: list[dict], report: Report) -> None:
+    """The Celery worker exiting without being killed: a finding, reported, not failed on
+    (users are served all the same: thumbnails are made on first fetch meanwhile)."""
+    report.section("The Celery worker exiting by itself (restarted as compose would)")
+    for event in exits:
+        report.say(f"FINDING exit code {event['exit']}: {event['why']}")
+    if not exits:
+        report.say("never")
+
+
 def report_redis(stack: "Stack", report: Report) -> dict:
     report.section("Redis at the end")
     cache, broker = stack.redis(0), stack.redis(1)

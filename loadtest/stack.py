@@ -49,6 +49,7 @@ class Stack:
     processes: dict[str, Process] = field(default_factory=dict)
     base: str = ""
     redis_port: int = 0
+    worker_log_offset: int = 0  # where the running worker's lines begin in worker.log
 
     # --- Start and stop -------------------------------------------------------------
 
@@ -93,6 +94,7 @@ class Stack:
     def start_worker(self) -> Process:
         log = self.out / "logs" / "worker.log"
         offset = log.stat().st_size if log.exists() else 0
+        self.worker_log_offset = offset
         worker = celery_worker(
             self.env,
             log,
@@ -146,6 +148,22 @@ class Stack:
         return manage(self.env, *commands)
 
     # --- Faults ----------------------------------------------------------------------
+
+    def restart_exited_worker(self) -> dict | None:
+        """If the Celery worker exited on its own, start another, as compose's
+        ``restart: unless-stopped`` would; returns what happened (None: it is running)."""
+        worker = self.processes["worker"]
+        with open(worker.log, "rb") as file:
+            file.seek(self.worker_log_offset)
+            lines = file.read().decode(errors="replace").splitlines()
+        if worker.alive() and not any("Unrecoverable error" in line for line in lines):
+            return None
+        why = next((line for line in reversed(lines) if "CRITICAL" in line), "no CRITICAL line")
+        event = {"t": time.time(), "exit": worker.proc.poll(), "why": why}
+        worker.stop(timeout=10)  # a worker that gave up but has not exited yet
+        self.start_worker()
+        event["restarted_after"] = round(time.time() - event["t"], 1)
+        return event
 
     def kill_worker(self) -> Fault:
         """SIGKILL the Celery worker with its pool, then start a new one."""
