@@ -18,7 +18,7 @@ PIP_SHOW := 2>&1 | tee $(VENV)/pip.log | sed -un 's/^Collecting \([^ ;]*\).*/  -
 # Two `make run` at once in one checkout take turns at migrate and collectstatic.
 SETUP_LOCK := $(VENV)/.run-setup.lock
 
-.PHONY: install run worker test coverage typecheck test-readme test-postgres test-services test-browser lint format bench lock clean
+.PHONY: install run worker test coverage typecheck test-readme test-postgres test-services test-browser lint format bench loadtest lock clean
 
 # `make run` needs only the runtime dependencies; the test tools come with `make test`.
 $(RUNTIME): pyproject.toml constraints.txt
@@ -92,6 +92,19 @@ $(VENV)/.bench-installed: $(TESTING)
 bench: $(VENV)/.bench-installed ## Thumbnail speed and memory vs Pillow thumbnail() and libvips, upload latency, API reads vs conventional DRF (orjson on both sides)
 	$(BIN)/python -m bench
 
+$(VENV)/.loadtest-installed: $(TESTING)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,loadtest]"
+	@touch $@
+
+# The soak: the scaled-out stack on loopback (a private PostgreSQL server, Redis and an S3
+# server from scripts/with-services, 2 gunicorn workers behind deploy/nginx/, a Celery
+# worker), Locust for LOADTEST_MINUTES with four faults injected once each, then the
+# correctness checks (non-zero exit when one fails). See loadtest/ and the README.
+LOADTEST_MINUTES ?= 15
+loadtest: $(VENV)/.loadtest-installed ## Locust soak against the scaled-out stack with faults injected, then the checks
+	PG_PRIVATE=1 scripts/with-postgres scripts/with-services \
+		$(BIN)/python -m loadtest --minutes $(LOADTEST_MINUTES)
+
 lint: $(TESTING) ## ruff (style, bugs, the complexity gate) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -106,8 +119,8 @@ clean:
 
 lock: ## Re-pin constraints.txt from a fresh resolve of pyproject.toml
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet ".[test,bench]"
-	{ echo "# Pinned versions of every dependency (runtime, test and bench extras) for reproducible installs."; \
+	.lock-venv/bin/pip install --quiet ".[test,bench,loadtest]"
+	{ echo "# Pinned versions of every dependency (runtime, test, bench and loadtest extras) for reproducible installs."; \
 	  echo "# Regenerate with: make lock"; \
 	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^imageapi'; } > constraints.txt
 	rm -rf .lock-venv

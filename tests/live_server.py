@@ -219,13 +219,44 @@ def waitress_server(port: int, env: dict[str, str], log: Path) -> Process:
     return Process(f"imageapi.serve :{port}", argv, log, env, base=_loopback(port))
 
 
-def gunicorn_server(port: int, env: dict[str, str], log: Path, *options: str) -> Process:
+def gunicorn_server(
+    port: int, env: dict[str, str], log: Path, *options: str, workers: int = 1
+) -> Process:
     """gunicorn serving the app on 127.0.0.1:port, as the scaled-out setup does."""
     argv = [
         str(BIN / "gunicorn"),
         "imageapi.wsgi:application",
-        *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--access-logfile", "-"),
+        *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--access-logfile", "-"),
         "--no-control-socket",
         *options,
     ]
     return Process(f"gunicorn :{port}", argv, log, env, base=_loopback(port))
+
+
+# --- The services around it ----------------------------------------------------------
+
+
+def celery_worker(
+    env: dict[str, str], log: Path, *, hostname: str, concurrency: int = 1
+) -> Process:
+    """A Celery worker (prefork) on the broker ``env`` names; no gossip, mingle or heartbeat,
+    so it starts in a second and says nothing to other workers."""
+    argv = [
+        str(BIN / "celery"),
+        *("-A", "imageapi", "worker", "--loglevel", "INFO"),
+        *("--pool", "prefork", "--concurrency", str(concurrency), "--hostname", hostname),
+        *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+    ]
+    return Process("celery worker", argv, log, env)
+
+
+def redis_server(port: int, folder: Path) -> Process:
+    """A throwaway redis-server on 127.0.0.1:port, nothing saved; its log in ``folder``."""
+    import shutil
+
+    argv = [
+        shutil.which("redis-server") or "/usr/bin/redis-server",
+        *("--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"),
+        *("--dir", str(folder)),
+    ]
+    return Process(f"redis-server :{port}", argv, folder / f"redis-{port}.log")

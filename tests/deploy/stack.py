@@ -8,6 +8,7 @@ parsing, anchors and merges are exactly what a user's `docker compose up` does.
 import json
 import re
 import secrets
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -144,3 +145,23 @@ def write_nginx_config(home: Path, values: dict[str, str], tls: bool = False) ->
         """
     )
     return home / "nginx.conf"
+
+
+def nginx_binary() -> Path | None:
+    """nginx on this machine (None when it is not installed)."""
+    found = Path(shutil.which("nginx") or "/usr/sbin/nginx")
+    return found if found.exists() else None
+
+
+def nginx_server(home: Path, values: dict[str, str], log: Path, tls: bool = False):
+    """nginx in ``home`` serving deploy/nginx/ rendered with ``values`` (a ``Process``, not
+    started); the configuration is checked with ``nginx -t`` first."""
+    from tests.live_server import Process
+
+    binary = nginx_binary()
+    assert binary is not None, "nginx is not installed (apt-get install nginx-light)"
+    write_nginx_config(home, values, tls=tls)
+    argv = [str(binary), "-p", str(home), "-e", str(home / "error.log"), "-c", "nginx.conf"]
+    check = subprocess.run([*argv, "-t"], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
+    return Process(f"nginx {values['LISTEN']}", [*argv, "-g", "daemon off;"], log)

@@ -11,9 +11,7 @@ every wait is bounded.
 
 import os
 import re
-import shutil
 import signal
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +23,15 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from tests.live_server import BIN, Process, free_port, gunicorn_server, http
+from tests.live_server import (
+    BIN,
+    Process,
+    celery_worker,
+    free_port,
+    gunicorn_server,
+    http,
+)
+from tests.live_server import redis_server as live_redis_server
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` selects by marker
@@ -132,17 +138,8 @@ def worker(app_env, logs) -> Iterator[Process]:
     """A real Celery worker (prefork, one child) on the test database and the broker."""
     from imageapi.celery import app
 
-    proc = Process(
-        "celery worker",
-        [
-            str(BIN / "celery"),
-            *("-A", "imageapi", "worker", "--loglevel", "INFO"),
-            *("--pool", "prefork", "--concurrency", "1", "--hostname", f"test-{os.getpid()}@%h"),
-            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-        ],
-        logs / "worker.log",
-        app_env,
-    ).start()
+    hostname = f"test-{os.getpid()}@%h"
+    proc = celery_worker(app_env, logs / "worker.log", hostname=hostname).start()
     proc.wait_until("the Celery worker answering a ping", lambda: app.control.ping(timeout=0.5))
     yield proc
     proc.stop()
@@ -206,10 +203,9 @@ def nginx(tmp_path, logs) -> Iterator[Callable[..., str]]:
     ``start(app_url, static_root, **values)``: the template values are docker-compose.yml's,
     with the addresses replaced by the test's and any others given in ``values``.
     """
-    from tests.deploy.stack import nginx_production_values, write_nginx_config
+    from tests.deploy.stack import nginx_binary, nginx_production_values, nginx_server
 
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(binary).exists():
+    if nginx_binary() is None:
         pytest.skip("nginx is not installed (apt-get install nginx-light); .ci/run installs it")
     started: list[Process] = []
 
@@ -226,11 +222,7 @@ def nginx(tmp_path, logs) -> Iterator[Callable[..., str]]:
             "LISTEN": f"127.0.0.1:{port}",
             **values,
         }
-        write_nginx_config(home, site, tls=tls)
-        argv = [binary, "-p", str(home), "-e", str(home / "error.log"), "-c", "nginx.conf"]
-        check = subprocess.run([*argv, "-t"], capture_output=True, text=True, check=False)
-        assert check.returncode == 0, check.stderr
-        proc = Process(f"nginx :{port}", [*argv, "-g", "daemon off;"], logs / f"nginx-{port}.log")
+        proc = nginx_server(home, site, logs / f"nginx-{port}.log", tls=tls)
         started.append(proc.start())
         base = f"http://127.0.0.1:{port}"
         proc.wait_until(f"nginx on {port}", lambda: http("GET", base + "/nginx-healthz")[0] == 200)
@@ -247,15 +239,7 @@ def redis_server(tmp_path) -> Iterator[Callable[[int], Process]]:
     started: list[Process] = []
 
     def start(port: int) -> Process:
-        proc = Process(
-            f"redis-server :{port}",
-            [
-                shutil.which("redis-server") or "/usr/bin/redis-server",
-                *("--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"),
-                *("--dir", str(tmp_path)),
-            ],
-            tmp_path / f"redis-{port}.log",
-        ).start()
+        proc = live_redis_server(port, tmp_path).start()
         started.append(proc)
         client = redis.Redis(port=port, socket_connect_timeout=1)
         proc.wait_until(f"redis-server on {port}", client.ping)
