@@ -84,6 +84,13 @@ class Timeline:
         with self._changed:
             return {thread for seen, thread in self._entries if seen == event}
 
+    def happens(self, event: str, within: float) -> bool:
+        """Whether ``event`` is recorded within ``within`` seconds. Shows that a thread is
+        held up where nothing else can tell (SQLite's lock waits): a thread that is held
+        never records it, so the check cannot fail when the code is right."""
+        with self._changed:
+            return self._changed.wait_for(lambda: event in self.events, within)
+
     def wait_for(self, event: str, threads: int = 1) -> None:
         """Until ``threads`` different threads have recorded ``event``."""
         with self._changed:

@@ -264,10 +264,12 @@ def test_a_delete_waits_for_a_thumbnail_insert_to_commit_then_deletes_it_too(
         gate.wait_entered()  # inside the INSERT's transaction
         deleting = in_thread(pool, delete_noting_its_writes)
         timeline.wait_for("delete asks to write")
+        held_up = not timeline.happens("delete may write", within=0.5)
         timeline.record("fetch commits")
         gate.open()
         fetched, deleted = fetching.result(WAIT), deleting.result(WAIT)
 
+    assert held_up, "the delete's transaction began while the insert was not committed"
     assert timeline.events == [
         "fetch inserted",
         "delete asks to write",
