@@ -126,6 +126,13 @@ def spy(
     monkeypatch.setattr(target, name, wrapper)
 
 
+def pause_after(monkeypatch, target: object, name: str, timeline: Timeline, event: str) -> Gate:
+    """Once ``target.name`` returns, its caller records ``event`` and waits at the gate."""
+    gate = Gate()
+    spy(monkeypatch, target, name, after=[timeline.hook(event), gate.pass_through])
+    return gate
+
+
 SAW_CLAIM = "a waiter saw the claim"
 
 

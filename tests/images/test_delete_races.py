@@ -9,6 +9,7 @@ Run on SQLite and on PostgreSQL (``make test-postgres``).
 """
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -29,6 +30,7 @@ from tests.images.concurrency import (
     backend_pid,
     blocked_by,
     in_thread,
+    pause_after,
     spy,
     watch_claims,
 )
@@ -38,6 +40,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 WEBP = "image/webp"  # a format the upload did not make: the fetch renders it
 DELETED = "image deleted"
+RENDERED = "thumbnails rendered"
+STORES = "storing them"
 
 
 @pytest.fixture
@@ -65,20 +69,28 @@ def image_missing_a_thumbnail(client_for, upload):
     return client, image
 
 
+@pytest.fixture
+def pause_after_rendering(monkeypatch, timeline) -> Callable[[], Gate]:
+    """From the call on, whoever renders thumbnails pauses once they are rendered
+    (RENDERED), and STORES is recorded when it goes on to store them."""
+
+    def start() -> Gate:
+        gate = pause_after(monkeypatch, processing, "render_thumbnails", timeline, RENDERED)
+        spy(monkeypatch, rendering, "store_rendered", before=timeline.hook(STORES))
+        return gate
+
+    return start
+
+
 def delete(client, image) -> object:
     return client.delete(f"/api/user/images/{image['id']}/")
 
 
-def test_deleting_while_a_fetch_renders_the_thumbnail(uploaded, monkeypatch, errors, timeline):
+def test_deleting_while_a_fetch_renders_the_thumbnail(
+    uploaded, pause_after_rendering, errors, timeline
+):
     client, image = uploaded("Premium")
-    gate = Gate()
-    spy(
-        monkeypatch,
-        processing,
-        "render_thumbnails",
-        after=[timeline.hook("fetch rendered"), gate.pass_through],
-    )
-    spy(monkeypatch, rendering, "store_rendered", before=timeline.hook("fetch stores"))
+    gate = pause_after_rendering()
 
     with ThreadPoolExecutor(1) as pool:
         fetching = in_thread(pool, fetch, image["thumbnails"][0]["url"], WEBP)
@@ -87,7 +99,7 @@ def test_deleting_while_a_fetch_renders_the_thumbnail(uploaded, monkeypatch, err
         gate.open()
         fetched = fetching.result(WAIT)
 
-    assert timeline.events == ["fetch rendered", DELETED, "fetch stores"]
+    assert timeline.events == [RENDERED, DELETED, STORES]
     assert deleted.status_code == 204
     assert fetched.status_code == 404
     assert fetched.json() == {"detail": "Not found."}
@@ -97,17 +109,11 @@ def test_deleting_while_a_fetch_renders_the_thumbnail(uploaded, monkeypatch, err
 
 
 def test_deleting_while_a_fetch_waits_for_another_to_render(
-    uploaded, monkeypatch, errors, timeline
+    uploaded, pause_after_rendering, monkeypatch, errors, timeline
 ):
     client, image = uploaded("Premium")
     url = image["thumbnails"][0]["url"]
-    gate = Gate()
-    spy(
-        monkeypatch,
-        processing,
-        "render_thumbnails",
-        after=[timeline.hook("maker rendered"), gate.pass_through],
-    )
+    gate = pause_after_rendering()
     watch_claims(monkeypatch, timeline)
 
     with ThreadPoolExecutor(2) as pool:
@@ -119,7 +125,7 @@ def test_deleting_while_a_fetch_waits_for_another_to_render(
         gate.open()
         results = [maker.result(WAIT).status_code, waiter.result(WAIT).status_code]
 
-    assert timeline.events == ["maker rendered", SAW_CLAIM, DELETED]
+    assert timeline.events == [RENDERED, SAW_CLAIM, DELETED, STORES]
     assert deleted.status_code == 204
     assert results == [404, 404]
     assert stored_files_and_folders() == []
@@ -127,17 +133,10 @@ def test_deleting_while_a_fetch_waits_for_another_to_render(
 
 
 def test_deleting_while_a_worker_makes_the_thumbnails(
-    image_missing_a_thumbnail, monkeypatch, errors, timeline
+    image_missing_a_thumbnail, pause_after_rendering, errors, timeline
 ):
     client, image = image_missing_a_thumbnail
-    gate = Gate()
-    spy(
-        monkeypatch,
-        processing,
-        "render_thumbnails",
-        after=[timeline.hook("worker rendered"), gate.pass_through],
-    )
-    spy(monkeypatch, rendering, "store_rendered", before=timeline.hook("worker stores"))
+    gate = pause_after_rendering()
 
     with ThreadPoolExecutor(1) as pool:
         working = in_thread(pool, tasks.generate_thumbnails_task, image["id"])
@@ -146,7 +145,7 @@ def test_deleting_while_a_worker_makes_the_thumbnails(
         gate.open()
         outcome = working.result(WAIT)  # the task ends quietly: no exception
 
-    assert timeline.events == ["worker rendered", DELETED, "worker stores"]
+    assert timeline.events == [RENDERED, DELETED, STORES]
     assert deleted.status_code == 204
     assert outcome is None
     assert stored_files_and_folders() == []
@@ -203,13 +202,7 @@ def test_a_delete_goes_through_a_thumbnail_insert_not_yet_committed(
     """PostgreSQL checks the foreign key when the insert commits: the delete is not held
     up, and the insert then fails on the deleted image (the fetch is a 404)."""
     client, image = uploaded("Premium")
-    gate = Gate()
-    spy(
-        monkeypatch,
-        Thumbnail.objects,
-        "bulk_create",
-        after=[timeline.hook("fetch inserted"), gate.pass_through],
-    )
+    gate = pause_after(monkeypatch, Thumbnail.objects, "bulk_create", timeline, "fetch inserted")
 
     with ThreadPoolExecutor(1) as pool:
         fetching = in_thread(pool, fetch, image["thumbnails"][0]["url"], WEBP)
@@ -238,13 +231,7 @@ def test_a_delete_waits_for_a_thumbnail_insert_to_commit_then_deletes_it_too(
     deletes that thumbnail with the rest (the fetch, finished before, may have been
     served)."""
     client, image = uploaded("Premium")
-    gate = Gate()
-    spy(
-        monkeypatch,
-        Thumbnail.objects,
-        "bulk_create",
-        after=[timeline.hook("fetch inserted"), gate.pass_through],
-    )
+    gate = pause_after(monkeypatch, Thumbnail.objects, "bulk_create", timeline, "fetch inserted")
 
     def note_the_write_lock(execute, sql, params, many, context):
         if not sql.startswith("BEGIN"):
@@ -288,8 +275,7 @@ def test_deleting_after_a_fetch_found_the_file_but_before_it_is_sent(
     uploaded, monkeypatch, errors, timeline
 ):
     client, image = uploaded("Premium")
-    gate = Gate()
-    spy(monkeypatch, grants, "resolve", after=[timeline.hook("fetch found"), gate.pass_through])
+    gate = pause_after(monkeypatch, grants, "resolve", timeline, "fetch found")
     spy(monkeypatch, storage, "open_stream", before=timeline.hook("fetch opens the file"))
 
     with ThreadPoolExecutor(1) as pool:
