@@ -8,16 +8,9 @@ from PIL import Image as PILImage
 from images.delivery.negotiation import preferred_format
 from images.models import Thumbnail
 from tests.conftest import image_bytes
-from tests.images.conftest import path_of
+from tests.images.conftest import fetch
 
 BROWSER_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
-
-
-def fetch(client, url, accept=None):
-    headers = {"HTTP_ACCEPT": accept} if accept else {}
-    response = client.get(path_of(url), **headers)
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    return response, content
 
 
 @pytest.mark.parametrize(
@@ -31,54 +24,54 @@ def fetch(client, url, accept=None):
         ("image/jpeg,image/webp;q=0.5", "image/jpeg", "JPEG"),
     ],
 )
-def test_format_follows_the_accept_header(uploaded, anonymous, accept, content_type, pil_format):
+def test_format_follows_the_accept_header(uploaded, accept, content_type, pil_format):
     _, image = uploaded("Premium")
 
-    response, content = fetch(anonymous, image["thumbnails"][0]["url"], accept)
+    response = fetch(image["thumbnails"][0]["url"], accept)
 
     assert response.status_code == 200
     assert response["Content-Type"] == content_type
     assert "Accept" in response["Vary"]
-    picture = PILImage.open(io.BytesIO(content))
+    picture = PILImage.open(io.BytesIO(response.body))
     assert picture.format == pil_format
     assert picture.height == 200
 
 
-def test_modern_formats_are_made_once_then_stored(uploaded, anonymous):
+def test_modern_formats_are_made_once_then_stored(uploaded):
     _, image = uploaded("Premium")
     url = image["thumbnails"][1]["url"]
 
-    first, _ = fetch(anonymous, url, "image/webp")
-    second, _ = fetch(anonymous, url, "image/webp")
+    first = fetch(url, "image/webp")
+    second = fetch(url, "image/webp")
 
     assert Thumbnail.objects.filter(format="WEBP", height=400).count() == 1
     assert first["ETag"] == second["ETag"]
-    assert first["ETag"] != fetch(anonymous, url)[0]["ETag"]
+    assert first["ETag"] != fetch(url)["ETag"]
 
 
-def test_transparent_png_keeps_its_alpha_as_webp(uploaded, anonymous):
+def test_transparent_png_keeps_its_alpha_as_webp(uploaded):
     _, image = uploaded("Premium", image_bytes(600, 450, "PNG", mode="RGBA"))
 
-    response, content = fetch(anonymous, image["thumbnails"][0]["url"], "image/webp")
+    response = fetch(image["thumbnails"][0]["url"], "image/webp")
     assert response["Content-Type"] == "image/webp"
 
-    assert PILImage.open(io.BytesIO(content)).mode == "RGBA"
+    assert PILImage.open(io.BytesIO(response.body)).mode == "RGBA"
 
 
-def test_png_source_without_accept_stays_png(uploaded, anonymous):
+def test_png_source_without_accept_stays_png(uploaded):
     _, image = uploaded("Premium", image_bytes(600, 450, "PNG", mode="RGBA"))
 
-    response, content = fetch(anonymous, image["thumbnails"][0]["url"])
+    response = fetch(image["thumbnails"][0]["url"])
 
     assert response["Content-Type"] == "image/png"
-    assert PILImage.open(io.BytesIO(content)).mode == "RGBA"
+    assert PILImage.open(io.BytesIO(response.body)).mode == "RGBA"
 
 
-def test_formats_can_be_turned_off(uploaded, anonymous, settings):
+def test_formats_can_be_turned_off(uploaded, settings):
     settings.THUMBNAIL_FORMATS = []
     _, image = uploaded("Premium")
 
-    response, _ = fetch(anonymous, image["thumbnails"][0]["url"], BROWSER_ACCEPT)
+    response = fetch(image["thumbnails"][0]["url"], BROWSER_ACCEPT)
 
     assert response["Content-Type"] == "image/jpeg"
     assert "Vary" not in response or "Accept" not in response["Vary"]

@@ -5,7 +5,7 @@ import pytest
 
 from images.models import Thumbnail
 from tests.conftest import image_bytes
-from tests.images.conftest import path_of
+from tests.images.conftest import fetch
 
 
 def _image_answers(client, image_id: int) -> list[dict]:
@@ -33,13 +33,13 @@ def test_every_thumbnail_entry_carries_its_real_pixel_size(uploaded, size, expec
         assert got == expected
 
 
-def test_the_announced_size_is_the_size_served(uploaded, anonymous):
+def test_the_announced_size_is_the_size_served(uploaded):
     _, created = uploaded("Premium", image_bytes(1001, 667))
 
     for entry in created["thumbnails"]:
         thumb = Thumbnail.objects.get(height=entry["height"], format="JPEG")
         assert (thumb.width, thumb.actual_height) == (entry["width"], entry["actual_height"])
-        assert anonymous.get(path_of(entry["url"])).status_code == 200
+        assert fetch(entry["url"]).status_code == 200
 
 
 def test_an_image_carries_a_valid_blurhash_placeholder(uploaded):

@@ -31,6 +31,11 @@ def limited_tier(db):
     return make
 
 
+def age_uploads(user, minutes: int) -> None:
+    """Make the user's uploads so far look ``minutes`` old to the hourly rate."""
+    UploadRecord.objects.filter(user=user).update(at=timezone.now() - timedelta(minutes=minutes))
+
+
 class TestImageQuota:
     def test_the_upload_past_the_limit_is_403_naming_limit_and_usage(
         self, client_for, upload, limited_tier, settings
@@ -159,9 +164,7 @@ class TestUploadRate:
     def test_uploads_older_than_an_hour_stop_counting(self, client_for, upload, limited_tier):
         client = client_for(limited_tier(uploads_per_hour=1))
         upload(client)
-        UploadRecord.objects.filter(user=client.user).update(
-            at=timezone.now() - timedelta(minutes=61)
-        )
+        age_uploads(client.user, minutes=61)
 
         assert upload(client).status_code == 201
         assert quotas.forget_old_uploads() == 1  # the periodic clean-up drops the old one
@@ -176,9 +179,7 @@ class TestUploadRate:
     def test_retry_after_counts_down_from_the_oldest_upload(self, client_for, upload, limited_tier):
         client = client_for(limited_tier(uploads_per_hour=1))
         upload(client)
-        UploadRecord.objects.filter(user=client.user).update(
-            at=timezone.now() - timedelta(minutes=50)
-        )
+        age_uploads(client.user, minutes=50)
 
         response = upload(client)
 

@@ -1,16 +1,41 @@
-"""A private redis-server for the tests that stop, fill or inspect one."""
+"""Fresh Python processes for tests of how the project starts, and a private
+redis-server for the tests that stop, fill or inspect one."""
 
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
 
 from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_python(*args: str, env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """``python ARGS`` in a fresh process with exactly ``env``, as a shell in ``cwd``
+    would start it (the project root by default); text output, bounded in time."""
+    return subprocess.run(
+        [sys.executable, *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def import_settings(**env: str) -> subprocess.CompletedProcess:
+    """Load the settings in a fresh process with ``env`` on top of this one's
+    environment: how a start with that configuration goes."""
+    return run_python("-c", "import imageapi.settings", env={**os.environ, **env})
 
 
 @pytest.fixture

@@ -8,27 +8,18 @@ import os
 import secrets
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.platform.conftest import ROOT, run_python
 
 
 def manage(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
     """``python manage.py ARGS`` with a bare environment plus ``env``; bounded in time."""
     base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
-    return subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        cwd=cwd,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_python(str(ROOT / "manage.py"), *args, env={**base, **env}, cwd=cwd)
 
 
 def printed_settings(*names: str, cwd: Path, **env: str) -> list[str]:

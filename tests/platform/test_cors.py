@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, image_bytes, upload_file
-from tests.images.conftest import path_of
+from tests.images.conftest import fetch
 
 APP = "https://app.example.com"
 OTHER = "https://evil.example.net"
@@ -100,7 +100,7 @@ class TestMedia:
     def test_thumbnails_and_originals_answer_every_origin(self, client_for, upload):
         image = upload(client_for("Premium")).json()
         for url in [image["image"], image["thumbnails"][0]["url"]]:
-            response = APIClient().get(path_of(url), HTTP_ORIGIN=OTHER)
+            response = fetch(url, HTTP_ORIGIN=OTHER)
 
             assert response.status_code == 200
             assert response["Access-Control-Allow-Origin"] == "*"

@@ -4,27 +4,21 @@ environment; `check --deploy` has nothing left to say but what the README explai
 import os
 import secrets
 import subprocess
-import sys
-from pathlib import Path
 
 import jwt
 import pytest
 from rest_framework.test import APIClient
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.platform.conftest import ROOT, run_python
 
 
 def run_django(code: str, tmp_path, **env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
-    return subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+    return run_python(
+        "-c",
+        f"import django; django.setup(); {code}",
         env={**clean, "DJANGO_SETTINGS_MODULE": "imageapi.settings", "DATA_DIR": str(tmp_path)}
         | env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
 
 
@@ -99,16 +93,15 @@ COMPOSE_ENV = {
 
 
 def deploy_check(tmp_path, **env) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "ERROR"],
+    result = run_python(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "ERROR",
         env={**os.environ, **COMPOSE_ENV, "SECRET_KEY": secrets.token_urlsafe(50)}
         | {"DATA_DIR": str(tmp_path)}
         | env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout + result.stderr

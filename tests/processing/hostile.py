@@ -139,31 +139,30 @@ def scan_bomb(size: int = 7070, repeats: int = 20_000) -> bytes:
     return head + b"".join(scans) + scans[-1] * repeats + tail
 
 
+def progressive_jpeg(mode: str, width: int, height: int, **save) -> bytes:
+    """A progressive RGB or CMYK JPEG of a smooth gradient: little detail, so even at
+    ~50 MP the file is small while its decode is as costly as any."""
+    grey = Image.linear_gradient("L").resize((width, height))
+    mirrored = grey.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    bands = {"RGB": (grey, mirrored, grey), "CMYK": (grey, mirrored, grey, grey)}[mode]
+    out = io.BytesIO()
+    Image.merge(mode, bands).save(out, "JPEG", progressive=True, quality=80, **save)
+    return out.getvalue()
+
+
 def progressive_444(width: int = 8660, height: int = 5773) -> bytes:
     """A progressive 4:4:4 colour JPEG of ~50 MP with little detail (small file)."""
-    img = Image.linear_gradient("L").resize((width, height))
-    rgb = Image.merge("RGB", (img, img.transpose(Image.Transpose.FLIP_LEFT_RIGHT), img))
-    out = io.BytesIO()
-    rgb.save(out, "JPEG", progressive=True, subsampling=0, quality=80)
-    return out.getvalue()
+    return progressive_jpeg("RGB", width, height, subsampling=0)
 
 
 def progressive_cmyk(width: int = 8660, height: int = 5773) -> bytes:
     """A progressive CMYK JPEG of ~50 MP (four full-size components)."""
-    img = Image.linear_gradient("L").resize((width, height))
-    cmyk = Image.merge("CMYK", (img, img.transpose(Image.Transpose.FLIP_LEFT_RIGHT), img, img))
-    out = io.BytesIO()
-    cmyk.save(out, "JPEG", progressive=True, quality=80)
-    return out.getvalue()
+    return progressive_jpeg("CMYK", width, height)
 
 
 def progressive_420(width: int = 8660, height: int = 5773) -> bytes:
     """A progressive 4:2:0 colour JPEG of ~50 MP: the common camera layout, progressive."""
-    img = Image.linear_gradient("L").resize((width, height))
-    rgb = Image.merge("RGB", (img, img.transpose(Image.Transpose.FLIP_LEFT_RIGHT), img))
-    out = io.BytesIO()
-    rgb.save(out, "JPEG", progressive=True, subsampling=2, quality=80)
-    return out.getvalue()
+    return progressive_jpeg("RGB", width, height, subsampling=2)
 
 
 def scan_bomb_within_limit(max_scans: int = 32) -> bytes:

@@ -14,13 +14,10 @@ from images import services
 from images.models import Image, Thumbnail
 from images.thumbnails import rendering, tasks
 from tests.conftest import image_bytes
+from tests.images.conftest import path_of
 from tests.live_server import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def path_of(url: str) -> str:
-    return url.split("testserver", 1)[1]
 
 
 def thumbnails_of(image: Image, count: int) -> list[Thumbnail]:
