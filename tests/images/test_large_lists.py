@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from images.api import streaming
+from tests.images.conftest import read_body
 from tests.images.test_queries import make_images
 
 
@@ -19,8 +20,7 @@ def small_chunks(monkeypatch):
 
 
 def whole(response) -> list:
-    body = b"".join(response.streaming_content) if response.streaming else response.content
-    return json.loads(body)
+    return json.loads(read_body(response))
 
 
 @pytest.mark.parametrize(
