@@ -55,7 +55,7 @@ class EndpointAdmin(admin.ModelAdmin):
             delivery = services.send_test(endpoint)
             how = delivery.status if delivery.attempts else "queued"
             detail = delivery.last_error or (delivery.response_code or "")
-            messages.info(request, f"{endpoint.url}: {how} {detail}".strip())
+            messages.info(request, f"Test event to {endpoint.url}: {how} {detail}".strip())
 
     @admin.action(description="Rotate the signing secret")
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:

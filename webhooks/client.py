@@ -157,6 +157,7 @@ class _PinnedConnection(http.client.HTTPConnection):
         self.target, self.address = target, address
         self.tls = ssl.create_default_context(cafile=conf.ca_bundle())
         self.current: socket.socket | None = None  # what the watchdog shuts down
+        self.was_cut = False
 
     def connect(self) -> None:
         raw = socket.create_connection((str(self.address), self.target.port), self.timeout)
@@ -173,6 +174,7 @@ class _PinnedConnection(http.client.HTTPConnection):
 
     def cut(self) -> None:
         """Shut the socket down from another thread: whatever read is blocked returns."""
+        self.was_cut = True
         if self.current is not None:
             with contextlib.suppress(OSError):  # already closed
                 socket.socket.shutdown(self.current, socket.SHUT_RDWR)
@@ -218,6 +220,9 @@ def _post_to(
         }
         conn.request("POST", target.path, body=body, headers=sent)
         response = conn.getresponse()
+        if conn.was_cut:  # what ended the headers was the deadline, not the receiver
+            return Outcome(None, error=_timed_out(deadline))
+        # An answer in time counts, even if the deadline cuts its body short.
         data = response.read(conf.max_response_bytes())
         return Outcome(response.status, data, _judge(response))
     except (OSError, http.client.HTTPException, ValueError) as exc:

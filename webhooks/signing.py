@@ -1,6 +1,6 @@
 """Standard Webhooks signatures (https://www.standardwebhooks.com/), the sending side.
 
-A secret is ``whsec_`` and base64 of 24 random bytes; the HMAC key is those bytes. The
+A secret is ``whsec_`` and base64 of 32 random bytes; the HMAC key is those bytes. The
 signature is HMAC-SHA256 over ``{webhook-id}.{webhook-timestamp}.{body}``, written
 ``v1,<base64>``; during a rotation the header carries one per valid secret, separated
 by spaces, so receivers holding either secret accept the delivery.
@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterable
 
 PREFIX = "whsec_"
-SECRET_BYTES = 24
+SECRET_BYTES = 32
 
 
 def new_secret() -> str:
