@@ -4,6 +4,17 @@ from rest_framework import serializers
 
 from webhooks.models import EVENTS, Delivery, Endpoint
 
+class EventNames(serializers.ListField):
+    """A list of event names; one error for the field, which the service words."""
+
+    child = serializers.CharField()
+
+    def to_internal_value(self, data) -> list[str]:
+        if not isinstance(data, list) or not all(isinstance(name, str) for name in data):
+            raise serializers.ValidationError('A list of event names, e.g. ["image.ready"].')
+        return data
+
+
 EVENTS_HELP = "Any of: " + ", ".join(f"`{name}` ({meaning})" for name, meaning in EVENTS.items())
 
 
@@ -36,14 +47,12 @@ class EndpointSerializer(serializers.ModelSerializer):
 class EndpointCreateSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=2000, help_text="HTTPS URL the events are POSTed to.")
     # Checked by the service, which names the events it knows.
-    events = serializers.ListField(child=serializers.CharField(), help_text=EVENTS_HELP)
+    events = EventNames(help_text=EVENTS_HELP)
 
 
 class EndpointUpdateSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=2000, required=False)
-    events = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text=EVENTS_HELP
-    )
+    events = EventNames(required=False, help_text=EVENTS_HELP)
     enabled = serializers.BooleanField(required=False)
 
 
