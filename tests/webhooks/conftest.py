@@ -5,12 +5,15 @@ with what the test scripts (a status, or a behaviour: hang, drip, flood). Everyt
 does is bounded in time and stops with the test.
 """
 
+import datetime
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from dnslib import AAAA, QTYPE, RR, A, DNSRecord
@@ -132,9 +135,11 @@ def redirect_to(location: str) -> Callable:
 def make_receiver() -> Iterator[Callable[..., Receiver]]:
     made: list[Receiver] = []
 
-    def make(*replies) -> Receiver:
+    def make(*replies, tls: ssl.SSLContext | None = None) -> Receiver:
         receiver = Receiver(replies=list(replies) or [200])
         receiver.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+        if tls is not None:
+            receiver.server.socket = tls.wrap_socket(receiver.server.socket, server_side=True)
         receiver.server.daemon_threads = True
         threading.Thread(target=receiver.server.serve_forever, daemon=True).start()
         made.append(receiver)
@@ -190,6 +195,53 @@ def dns_server(settings) -> Iterator[DNSServer]:
     settings.WEBHOOK_DNS_SERVERS = [f"127.0.0.1:{server.port}"]
     yield server
     server.stop()
+
+
+def certificate_for(name: str, directory: Path) -> tuple[Path, ssl.SSLContext]:
+    """A CA (its PEM file, for WEBHOOK_CA_BUNDLE) and a server context for ``name`` it signed."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def cert(subject: str, key, issuer: str, issuer_key, ca: bool) -> x509.Certificate:
+        now = datetime.datetime.now(datetime.UTC)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if ca:
+            usage = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
+            builder = builder.add_extension(usage, critical=True)
+        else:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False
+            )
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    ca_key, server_key = (
+        ec.generate_private_key(ec.SECP256R1()),
+        ec.generate_private_key(ec.SECP256R1()),
+    )
+    ca_cert = cert("Test CA", ca_key, "Test CA", ca_key, ca=True)
+    server_cert = cert(name, server_key, "Test CA", ca_key, ca=False)
+    pem = serialization.Encoding.PEM
+    (directory / "ca.pem").write_bytes(ca_cert.public_bytes(pem))
+    (directory / "server.pem").write_bytes(
+        server_cert.public_bytes(pem)
+        + server_key.private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(directory / "server.pem")
+    return directory / "ca.pem", context
 
 
 @pytest.fixture

@@ -2,7 +2,14 @@
 
 import pytest
 
-from tests.webhooks.conftest import drip_body, drip_headers, flood, hang, redirect_to
+from tests.webhooks.conftest import (
+    certificate_for,
+    drip_body,
+    drip_headers,
+    flood,
+    hang,
+    redirect_to,
+)
 from webhooks import client
 
 pytestmark = pytest.mark.usefixtures("loopback_receivers")
@@ -85,3 +92,24 @@ def test_a_closed_port_is_a_failed_attempt(settings):
 
     outcome = client.post(f"http://127.0.0.1:{free_port()}/", BODY, {})
     assert outcome.status is None and outcome.error.startswith("connecting to 127.0.0.1")
+
+
+def test_https_goes_to_the_checked_address_with_the_urls_name(
+    dns_server, make_receiver, settings, tmp_path
+):
+    """The connection is to the address that was checked; TLS (SNI and the certificate
+    check) and Host use the URL's name."""
+    ca, tls = certificate_for("hooks.example.test", tmp_path)
+    settings.WEBHOOK_CA_BUNDLE = str(ca)
+    dns_server.names["hooks.example.test"] = ["127.0.0.1"]
+    dns_server.names["other.example.test"] = ["127.0.0.1"]
+    receiver = make_receiver(200, tls=tls)
+
+    outcome = client.post(f"https://hooks.example.test:{receiver.port}/hook", BODY, {})
+    assert outcome.ok, outcome.error
+    assert receiver.requests[0].headers["Host"] == f"hooks.example.test:{receiver.port}"
+
+    # A certificate for another name is refused, so the name check is on.
+    outcome = client.post(f"https://other.example.test:{receiver.port}/hook", BODY, {})
+    assert outcome.status is None and "certificate verify failed" in outcome.error
+    assert len(receiver.requests) == 1

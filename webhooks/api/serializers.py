@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from webhooks.models import EVENTS, Delivery, Endpoint
 
+
 class EventNames(serializers.ListField):
     """A list of event names; one error for the field, which the service words."""
 
