@@ -59,3 +59,7 @@ def secret_overlap_seconds() -> int:
 
 def lease_seconds() -> int:
     return settings.WEBHOOK_LEASE_SECONDS
+
+
+def log_retention_days() -> int:
+    return settings.WEBHOOK_LOG_RETENTION_DAYS

@@ -39,3 +39,10 @@ def due_deliveries(now: datetime) -> QuerySet:
 
 def deliveries_of(endpoint: Endpoint) -> QuerySet[Delivery]:
     return Delivery.objects.filter(endpoint=endpoint).order_by("-created_at", "-pk")
+
+
+def finished_before(cutoff: datetime) -> QuerySet:
+    """Ids of deliveries that succeeded or failed before ``cutoff``."""
+    return Delivery.objects.filter(
+        status__in=[Delivery.Status.SUCCEEDED, Delivery.Status.FAILED], created_at__lt=cutoff
+    ).values_list("pk", flat=True)

@@ -244,11 +244,14 @@ def _note_failure(endpoint_id: int, now: datetime, error: str) -> None:
 
 def sweep(now: datetime | None = None, limit: int = 500) -> int:
     """Send the deliveries that are due (retries, and those a lost worker held); forget
-    previous secrets whose overlap is over. Returns how many were sent on."""
+    previous secrets whose overlap is over, and finished deliveries past the log's
+    retention (a batch per sweep). Returns how many were sent on."""
     now = now or timezone.now()
     Endpoint.objects.filter(previous_secret_expires_at__lte=now).update(
         previous_secret="", previous_secret_expires_at=None
     )
+    old = now - timedelta(days=conf.log_retention_days())
+    Delivery.objects.filter(pk__in=list(selectors.finished_before(old)[:limit])).delete()
     due = list(selectors.due_deliveries(now)[:limit])
     tasks.enqueue(due)
     return len(due)

@@ -52,5 +52,7 @@ WEBHOOK_SECRET_OVERLAP_SECONDS = env.int("WEBHOOK_SECRET_OVERLAP_SECONDS", defau
 WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=60)
 if WEBHOOK_LEASE_SECONDS <= WEBHOOK_TOTAL_TIMEOUT:
     raise ValueError("WEBHOOK_LEASE_SECONDS must be longer than WEBHOOK_TOTAL_TIMEOUT")
+# Finished deliveries stay in the log this long; the sweep deletes older ones.
+WEBHOOK_LOG_RETENTION_DAYS = env.int("WEBHOOK_LOG_RETENTION_DAYS", default=30)
 # How often `celery beat` sends due retries (and deliveries a lost worker held).
 WEBHOOK_SWEEP_SECONDS = env.int("WEBHOOK_SWEEP_SECONDS", default=30)

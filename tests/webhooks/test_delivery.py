@@ -288,3 +288,24 @@ def test_without_a_broker_the_request_does_not_wait_for_the_receiver(
     assert not tasks.drain(timeout=0)  # the attempt is still under way, in its thread
     receiver.release.set()
     settle()
+
+
+def test_the_log_keeps_finished_deliveries_for_the_retention_only(
+    client_for, make_receiver, settle, settings
+):
+    settings.WEBHOOK_LOG_RETENTION_DAYS = 30
+    receiver = make_receiver(200)
+    client = client_for("Basic")
+    register(client, receiver.url())
+    for reference in ("old", "recent"):
+        image_signals.announce_rejected(client.user, reference, "corrupt", "bad")
+    settle()
+    old = Delivery.objects.get(body__contains='"old"')
+    Delivery.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    pending = Delivery.objects.create(
+        endpoint=old.endpoint, event_id="msg_p", event_type="image.rejected", body="{}"
+    )
+    Delivery.objects.filter(pk=pending.pk).update(created_at=timezone.now() - timedelta(days=31))
+    services.sweep()
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"succeeded", "pending"}
+    assert not Delivery.objects.filter(pk=old.pk).exists()  # a pending one is never dropped
