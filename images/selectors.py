@@ -33,6 +33,11 @@ def image_rows(user: User) -> QuerySet:
     return owned_images(user).values(*IMAGE_COLUMNS)
 
 
+def image_row(image_id: int) -> dict | None:
+    """One image as a dict of :data:`IMAGE_COLUMNS`, whoever owns it (None if it is gone)."""
+    return Image.objects.filter(pk=image_id).values(*IMAGE_COLUMNS).first()
+
+
 def owned_thumbnails(user: User) -> QuerySet[Thumbnail]:
     """All the user's thumbnails, newest image first, whether their tier shows them or not."""
     return Thumbnail.objects.filter(CANONICAL_FORMAT, image__owner=user).order_by(*THUMBNAIL_ORDER)

@@ -17,7 +17,7 @@ from accounts.models import Tier, User
 from accounts.tiers import Entitlements, entitlements, quotas
 from imageapi import limits
 from imageapi.errors import Conflict, NotFound, Rejected
-from images import processing, selectors
+from images import processing, selectors, signals
 from images.delivery import links
 from images.files import storage
 from images.models import Image, Thumbnail
@@ -66,6 +66,7 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
             rendering.store_rendered(image, image.thumbnail_format, rendered)
         except Exception:
             logger.exception("thumbnails for image %s failed; they will be made on demand", key)
+    signals.announce_ready(image)
     return image
 
 

@@ -12,11 +12,17 @@ database query, so these stamps are all it has to go by.
 
 When a tier gains heights, or users move to another tier (:mod:`accounts.tiers.signals`),
 their images get the thumbnails they now include, in the background where possible.
+
+What happens to images is announced in turn, once it commits, for other apps to follow
+(webhooks): ``image_ready``, ``image_deleted`` and ``image_rejected``. Receivers that fail
+are logged; they never fail the change.
 """
+
+import logging
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from rest_framework.authtoken.models import Token
 
 from accounts.models import ActiveLogin, Tier, User
@@ -26,6 +32,37 @@ from images import services
 from images.api import cache as api_cache
 from images.files import storage
 from images.models import Image, Thumbnail
+
+logger = logging.getLogger(__name__)
+
+# An image was stored; its thumbnails exist or are scheduled. Arguments: ``image``.
+image_ready = Signal()
+# An image was deleted. Arguments: ``image_id``, ``image_key``, ``owner_id``.
+image_deleted = Signal()
+# An upload was refused while it was processed in the background (the direct-upload
+# flow sends it; a refused synchronous upload is an error answer instead). Arguments:
+# ``owner`` (the user), ``reference`` (the upload's id, a string), ``code`` and ``detail``
+# (why, as an error answer would say it).
+image_rejected = Signal()
+
+
+def _announce(signal: Signal, **kwargs) -> None:
+    def send() -> None:
+        for receiver_, result in signal.send_robust(sender=Image, **kwargs):
+            if isinstance(result, Exception):
+                logger.error("%s failed", receiver_, exc_info=result)
+
+    transaction.on_commit(send)
+
+
+def announce_ready(image: Image) -> None:
+    """Send ``image_ready`` once the current transaction (if any) commits."""
+    _announce(image_ready, image=image)
+
+
+def announce_rejected(owner, reference: str, code: str, detail: str) -> None:
+    """Send ``image_rejected`` once the current transaction (if any) commits."""
+    _announce(image_rejected, owner=owner, reference=reference, code=code, detail=detail)
 
 
 def _forget_answers_on_commit(owner_id: int | None) -> None:
@@ -52,6 +89,9 @@ def _image_saved(sender, instance: Image, **kwargs) -> None:
 def _image_deleted(sender, instance: Image, **kwargs) -> None:
     storage.delete_on_commit(instance.file.name)
     _forget_answers_on_commit(instance.owner_id)
+    _announce(
+        image_deleted, image_id=instance.pk, image_key=instance.key, owner_id=instance.owner_id
+    )
 
 
 @receiver(post_save, sender=Thumbnail)

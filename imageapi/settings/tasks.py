@@ -3,6 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from imageapi.settings.environment import env
+from imageapi.settings.webhooks import WEBHOOK_SWEEP_SECONDS
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or None
 CELERY_RESULT_BACKEND = None
@@ -55,5 +56,11 @@ CELERY_BEAT_SCHEDULE = {
     "flush-expired-tokens": {
         "task": "accounts.flush_expired_tokens",
         "schedule": env.int("TOKEN_FLUSH_SECONDS", default=3600),
+    },
+    # Webhook retries that are due, and deliveries a lost worker held. Without a broker,
+    # run `python manage.py webhook_sweep` from cron instead.
+    "webhook-sweep": {
+        "task": "webhooks.sweep",
+        "schedule": WEBHOOK_SWEEP_SECONDS,
     },
 }

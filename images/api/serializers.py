@@ -21,8 +21,14 @@ from images.processing.formats import accepted_formats
 class Answers:
     """Builds one request's answers: links share a prefix and a key worked out once."""
 
-    def __init__(self, request: Request | None, allowed: Entitlements) -> None:
-        self.links = LinkMaker.for_request(request)
+    def __init__(
+        self, request: Request | None, allowed: Entitlements, *, base_url: str | None = None
+    ) -> None:
+        """``base_url`` (scheme and host) makes absolute links where there is no request."""
+        if base_url is not None:
+            self.links = LinkMaker.at(base_url)
+        else:
+            self.links = LinkMaker.for_request(request)
         self.allowed = allowed
         self._sizes: dict[tuple[int, int], dict[int, tuple[int, int]]] = {}
 

@@ -93,6 +93,11 @@ class LinkMaker:
         prefix = media_prefix()
         return cls(request.build_absolute_uri(prefix) if request is not None else prefix)
 
+    @classmethod
+    def at(cls, base_url: str) -> "LinkMaker":
+        """Links under ``base_url`` (scheme and host), e.g. for messages sent without a request."""
+        return cls(base_url.rstrip("/") + media_prefix())
+
     def _link(self, image_key: str | bytes, kind: int, value: int) -> str:
         return self.base + make_token(image_key, kind, value, key=self.key)
 

@@ -1,6 +1,7 @@
 """The layering the code promises, checked on its syntax trees so that it stays true.
 
-* accounts never imports images: tiers announce changes, images listens;
+* accounts never imports images: tiers announce changes, images listens (and neither
+  imports webhooks, which listens to images);
 * no private attribute of Django, DRF, django-storages, boto3 or Pillow is touched;
 * each setting is read by one module (outside the settings package);
 * every format list comes from the one format table.
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_PACKAGES = ("accounts", "images", "imageapi")
+APP_PACKAGES = ("accounts", "images", "imageapi", "webhooks")
 # Read by models and migrations by Django's own convention.
 SHARED_SETTINGS = {"AUTH_USER_MODEL"}
 
@@ -96,6 +97,17 @@ def test_no_private_attribute_of_a_library_is_used():
         if (found := private_accesses(tree))
     }
     assert offenders == {}
+
+
+def test_images_never_imports_webhooks():
+    """Webhooks follows images' signals; images does not know it is followed."""
+    offenders = {
+        path.relative_to(ROOT).as_posix(): sorted(
+            m for m in imported_modules(tree) if m == "webhooks" or m.startswith("webhooks.")
+        )
+        for path, tree in sources("images", "accounts").items()
+    }
+    assert {path: mods for path, mods in offenders.items() if mods} == {}
 
 
 def test_the_private_attribute_check_catches_what_it_looks_for():

@@ -74,6 +74,9 @@ def app_env(database_url) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="imageapi.settings",
         ENV_FILE="",  # a developer's .env must not reach the processes under test
         LOG_LEVEL="WARNING",
+        # Webhook receivers in these tests listen on loopback, over plain HTTP.
+        WEBHOOK_ALLOW_HTTP="1",
+        WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8",
     )
     return env
 
