@@ -5,6 +5,7 @@ Reads come from :mod:`images.selectors` and are built by ``Answers``; writes go 
 """
 
 from django.http import HttpResponseBase
+from django.utils.functional import cached_property
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -90,15 +91,12 @@ class _OwnedViewSet(
     pagination_class = OptionalLimitOffsetPagination
     ordering: tuple[str, ...] = ()  # the list's order, ending in a unique column
 
-    @property
+    @cached_property
     def paginator(self):
         """Keyset pages with ``cursor``; else offset pages with ``limit``, or none."""
-        if not hasattr(self, "_paginator"):
-            wants_cursor = KeysetPagination.cursor_query_param in self.request.query_params
-            self._paginator = (
-                KeysetPagination(self.ordering) if wants_cursor else self.pagination_class()
-            )
-        return self._paginator
+        if KeysetPagination.cursor_query_param in self.request.query_params:
+            return KeysetPagination(self.ordering)
+        return self.pagination_class()
 
     def get_rows(self):
         raise NotImplementedError
