@@ -16,7 +16,7 @@ CACHES: dict[str, dict[str, Any]] = {
     else {
         # SQLite files with atomic add/set across processes; a read that meets a lock
         # answers "missing" at once (an uncached answer), a write waits its turn.
-        "BACKEND": "diskcache.DjangoCache",
+        "BACKEND": "imageapi.disk_cache.DiskCache",
         "LOCATION": str(DATA_DIR / "cache"),
         "TIMEOUT": 300,
         "OPTIONS": {"size_limit": env.int("CACHE_SIZE_LIMIT", default=256 * 1024 * 1024)},

@@ -34,7 +34,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # Each test process keeps its own cache in memory (the live servers the suite starts use
 # the embedded mode's diskcache, as `make run` does), unless CACHE_URL names Redis.
-if CACHES["default"]["BACKEND"] == "diskcache.DjangoCache":
+if CACHES["default"]["BACKEND"] == "imageapi.disk_cache.DiskCache":
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
