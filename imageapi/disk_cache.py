@@ -24,5 +24,6 @@ class DiskCache(DjangoCache):
             self.location,
             self.params.get("SHARDS", 8),
             self.params.get("DATABASE_TIMEOUT", 0.010),
+            size_limit=self.params["SIZE_LIMIT"],
             **self.params.get("OPTIONS", {}),
         )

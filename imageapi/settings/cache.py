@@ -19,7 +19,7 @@ CACHES: dict[str, dict[str, Any]] = {
         "BACKEND": "imageapi.disk_cache.DiskCache",
         "LOCATION": str(DATA_DIR / "cache"),
         "TIMEOUT": 300,
-        "OPTIONS": {"size_limit": env.int("CACHE_SIZE_LIMIT", default=256 * 1024 * 1024)},
+        "SIZE_LIMIT": env.int("CACHE_SIZE_LIMIT", default=256 * 1024 * 1024),
     }
 }
 CACHES["default"].setdefault("KEY_PREFIX", "imageapi")
