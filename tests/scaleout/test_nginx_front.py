@@ -8,7 +8,6 @@ import gzip
 import json
 import shutil
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from http.client import HTTPConnection
@@ -16,10 +15,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from dnslib import QTYPE, RR, A, DNSRecord
 from rest_framework.test import APIClient
 
 from images.models import Image
+from tests.dns_server import DNSServer
 from tests.live_server import BIN, Process, free_port, http, wait_for
 from tests.scaleout.test_delivery_modes import stored  # noqa: F401 (a fixture)
 from tests.scaleout.test_workers_and_storage import path_of
@@ -244,41 +243,10 @@ def test_https_only_redirects_plain_http_but_not_the_probe(gunicorn, nginx, stat
 # --- Following a restarted app to its new address -----------------------------------------
 
 
-class Resolver:
-    """A DNS server on loopback that answers one name with the address the test sets."""
-
-    def __init__(self, name: str, address: str):
-        self.name, self.address, self.queries = name, address, 0
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.running = True
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self) -> None:
-        while self.running:
-            try:
-                data, peer = self.sock.recvfrom(512)
-            except TimeoutError:
-                continue
-            query = DNSRecord.parse(data)
-            reply = query.reply()
-            if str(query.q.qname).rstrip(".") == self.name and query.q.qtype == QTYPE.A:
-                reply.add_answer(RR(self.name, QTYPE.A, rdata=A(self.address), ttl=1))
-            self.queries += 1
-            self.sock.sendto(reply.pack(), peer)
-
-    def stop(self) -> None:
-        self.running = False
-        self.thread.join()
-        self.sock.close()
-
-
 @pytest.fixture
-def resolver() -> Iterator[Resolver]:
-    server = Resolver("web.test", "127.0.0.2")
+def resolver() -> Iterator[DNSServer]:
+    server = DNSServer(ttl=1)
+    server.names["web.test"] = ["127.0.0.2"]
     yield server
     server.stop()
 
@@ -312,7 +280,7 @@ def test_nginx_follows_the_app_to_its_new_address(app_env, logs, nginx, static, 
         # The container is replaced: the same name, another address.
         first.stop()
         assert http("GET", front + "/healthz")[0] == 503  # JSON, while nothing answers
-        resolver.address = "127.0.0.3"
+        resolver.names["web.test"] = ["127.0.0.3"]
         second = start_app(app_env, logs, "127.0.0.3", port)
         wait_for(
             "nginx to reach the new address", lambda: http("GET", front + "/healthz")[0] == 200, 15

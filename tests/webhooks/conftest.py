@@ -6,7 +6,6 @@ does is bounded in time and stops with the test.
 """
 
 import datetime
-import socket
 import ssl
 import threading
 import time
@@ -16,8 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from dnslib import AAAA, QTYPE, RR, A, DNSRecord
 
+from tests.dns_server import DNSServer
 from webhooks import tasks
 
 HOLD_SECONDS = 20.0  # the longest a hostile receiver keeps a connection
@@ -151,41 +150,6 @@ def make_receiver() -> Iterator[Callable[..., Receiver]]:
         assert receiver.server is not None
         receiver.server.shutdown()
         receiver.server.server_close()
-
-
-class DNSServer:
-    """A DNS server on loopback answering the names the test sets (A and AAAA)."""
-
-    def __init__(self) -> None:
-        self.names: dict[str, list[str]] = {}
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.running = True
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self) -> None:
-        while self.running:
-            try:
-                data, peer = self.sock.recvfrom(512)
-            except (TimeoutError, OSError):
-                continue
-            query = DNSRecord.parse(data)
-            reply = query.reply()
-            name = str(query.q.qname).rstrip(".")
-            for address in self.names.get(name, []):
-                v6 = ":" in address
-                if query.q.qtype == (QTYPE.AAAA if v6 else QTYPE.A):
-                    rdata = AAAA(address) if v6 else A(address)
-                    reply.add_answer(RR(name, query.q.qtype, rdata=rdata, ttl=0))
-            self.sock.sendto(reply.pack(), peer)
-
-    def stop(self) -> None:
-        self.running = False
-        self.thread.join()
-        self.sock.close()
 
 
 @pytest.fixture
