@@ -194,3 +194,24 @@ def test_the_favicon_is_served_where_browsers_look(db):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("image/")
     assert finders.find("favicon.svg")  # what the docs pages link to
+
+
+@pytest.mark.parametrize("path", ["/api/", "/api/user/"])
+def test_the_api_roots_point_to_the_docs_the_schema_and_every_endpoint(db, path):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer not-read-here")
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    root = response.json()
+    assert root["docs"] == "http://testserver/api/docs/"
+    assert root["schema"] == "http://testserver/api/schema/"
+    assert root["redoc"] == "http://testserver/api/redoc/"
+    assert root["endpoints"]["images"] == "http://testserver/api/user/images/"
+    assert root["endpoints"]["token"] == "http://testserver/api/user/token/"
+    assert root["endpoints"]["expiring-link"].endswith("/api/user/link/{id}/?time={seconds}")
+
+
+def test_the_api_roots_are_not_part_of_the_schema(schema):
+    assert "/api/" not in schema["paths"] and "/api/user/" not in schema["paths"]
