@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import ngettext
 
 from accounts.models import Tier
-from accounts.tiers.services import create_or_update_tier
+from accounts.tiers.services import TierChange, create_or_update_tier
 from imageapi.database_state import ensure_migrated
 
 UNLIMITED = {"none", "unlimited"}
@@ -70,20 +70,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, name: str, heights, original, expiring, **options) -> None:
         ensure_migrated()
-        fields: dict[str, object] = {}
-        if heights is not None:
-            fields["thumbnail_heights"] = heights
-        if original is not None:
-            fields["original_link"] = original
-        if expiring is not None:
-            fields["expiring_links"] = expiring
-        for limit in Tier.LIMIT_FIELDS:
-            if limit in options:
-                fields[limit] = options[limit]
+        given = {
+            "thumbnail_heights": heights,
+            "original_link": original,
+            "expiring_links": expiring,
+        }
+        fields = {field: value for field, value in given.items() if value is not None}
+        fields.update({limit: options[limit] for limit in Tier.LIMIT_FIELDS if limit in options})
         try:
             change = create_or_update_tier(name, **fields)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
+        self.report(change)
+
+    def report(self, change: TierChange) -> None:
+        """Say what happened: created, which fields changed (before -> after), or nothing."""
         if change.created:
             self.stdout.write(self.style.SUCCESS(f"Created {describe(change.tier)}"))
         elif change.changed:
@@ -91,7 +92,7 @@ class Command(BaseCommand):
                 f"{field.replace('_', ' ')} {show(old)} -> {show(new)}"
                 for field, (old, new) in change.changed.items()
             )
-            self.stdout.write(self.style.SUCCESS(f"Updated tier {name!r}: {what}."))
+            self.stdout.write(self.style.SUCCESS(f"Updated tier {change.tier.name!r}: {what}."))
             self.stdout.write(f"Now {describe(change.tier)}")
         else:
             self.stdout.write(f"Nothing changed: {describe(change.tier)}")
