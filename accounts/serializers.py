@@ -73,8 +73,20 @@ class LimitsSerializer(serializers.Serializer):
     )
 
 
+class UploadsSerializer(serializers.Serializer):
+    max_bytes = serializers.IntegerField(
+        help_text="Largest file accepted (MAX_UPLOAD_BYTES); larger ones answer 413."
+    )
+    accepted_types = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="MIME types an upload may be (judged from its bytes), for <input accept>.",
+    )
+    field = serializers.CharField(help_text="The multipart field that carries the file.")
+
+
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     tier = serializers.CharField(help_text="Tier name.")
     includes = IncludesSerializer()
     limits = LimitsSerializer()
+    uploads = UploadsSerializer(help_text="What an upload may be, whatever the tier.")

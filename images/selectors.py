@@ -41,7 +41,9 @@ def visible_thumbnails(user: User, allowed: Entitlements) -> QuerySet[Thumbnail]
 
 
 def thumbnail_rows(queryset: QuerySet[Thumbnail]) -> QuerySet:
-    return queryset.values("id", "image_id", "height", "image__key")
+    return queryset.values(
+        "id", "image_id", "height", "image__key", "image__width", "image__height"
+    )
 
 
 def image_for_link(image_key: str) -> Image | None:

@@ -105,6 +105,31 @@ def claim_upload(user: User, *, size: int, pixels: int | None = None) -> None:
     UploadRecord.objects.create(user=user, at=now)
 
 
+@dataclass(frozen=True)
+class UploadRate:
+    """Where a user stands against their tier's hourly upload rate."""
+
+    limit: int
+    remaining: int
+    # Seconds until the oldest upload of the window stops counting (0: none counts).
+    reset: int
+    window: int
+
+
+def upload_rate(user: User) -> UploadRate | None:
+    """The user's upload rate now; None when their tier does not limit it."""
+    allowed = entitlements(user)
+    if allowed.uploads_per_hour is None:
+        return None
+    used = usage(user)
+    return UploadRate(
+        limit=allowed.uploads_per_hour,
+        remaining=max(0, allowed.uploads_per_hour - used.uploads_in_window),
+        reset=used.window_frees_in or 0,
+        window=int(WINDOW.total_seconds()),
+    )
+
+
 def enforce(allowed: Entitlements, used: Usage, *, size: int, pixels: int | None = None) -> None:
     """Raise the refusal for the first limit this upload would pass, if any."""
     tier = allowed.tier_name

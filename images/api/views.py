@@ -4,6 +4,9 @@ Reads come from :mod:`images.selectors` and are built by ``Answers``; writes go 
 :mod:`images.services`; errors are the domain's, answered by the one exception handler.
 """
 
+import time
+from datetime import UTC, datetime
+
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -19,7 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.serializers import DetailSerializer
-from accounts.tiers import entitlements
+from accounts.tiers import entitlements, quotas
+from imageapi.error_responses import rate_limit_headers
 from imageapi.errors import NotFound
 from images import selectors, services
 from images.api.cache import cached_answer
@@ -53,12 +57,14 @@ IMAGE_EXAMPLE = OpenApiExample(
                 "url": "https://images.example.com/media/P1Ny6ulHkq8i0Mbf5dJtQgAAAADIx9w2…",
                 "width": 267,
                 "actual_height": 200,
+                "same_size_as": None,
             },
             {
                 "height": 400,
                 "url": "https://images.example.com/media/P1Ny6ulHkq8i0Mbf5dJtQgAAAAGQb3Qe…",
                 "width": 533,
                 "actual_height": 400,
+                "same_size_as": None,
             },
         ],
         "width": 4032,
@@ -175,7 +181,12 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
         form.is_valid(raise_exception=True)
         image = services.upload_image(request.user, form.validated_data["image"])
         row = {column: getattr(image, column) for column in selectors.IMAGE_COLUMNS}
-        return Response(self.answers().image(row), status=status.HTTP_201_CREATED)
+        # The rate the upload counted against, as on a 429: a client can slow down first.
+        rate = quotas.upload_rate(request.user)
+        headers = (
+            rate_limit_headers(rate.limit, rate.remaining, rate.reset, rate.window) if rate else {}
+        )
+        return Response(self.answers().image(row), status=status.HTTP_201_CREATED, headers=headers)
 
     def perform_destroy(self, instance: Image) -> None:
         services.delete_image(instance)
@@ -246,6 +257,7 @@ class ExpiringLinkView(APIView):
                 value={
                     "url": "https://images.example.com/media/P1Ny6ulHkq8i0Mbf5dJtQgIAAGk3xR…",
                     "expires_in": 300,
+                    "expires_at": "2026-11-27T10:05:00Z",
                 },
             )
         ],
@@ -254,5 +266,13 @@ class ExpiringLinkView(APIView):
         query = LinkQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         seconds = query.validated_data["time"]
-        path = services.expiring_link(request.user, id, seconds)
-        return Response({"url": request.build_absolute_uri(path), "expires_in": seconds})
+        now = int(time.time())  # the link counts from this whole second
+        path = services.expiring_link(request.user, id, seconds, now)
+        expires_at = datetime.fromtimestamp(now + seconds, tz=UTC)
+        return Response(
+            {
+                "url": request.build_absolute_uri(path),
+                "expires_in": seconds,
+                "expires_at": expires_at.isoformat().replace("+00:00", "Z"),
+            }
+        )
