@@ -7,8 +7,8 @@ import blurhash
 import pytest
 
 from images.delivery import links
-from images.processing.formats import MIME_TYPES, SOURCE_FORMATS
 from images.models import Thumbnail
+from images.processing.formats import MIME_TYPES, SOURCE_FORMATS
 from tests.conftest import image_bytes
 from tests.images.conftest import path_of
 
