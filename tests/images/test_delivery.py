@@ -46,12 +46,25 @@ def test_original_link_serves_the_uploaded_bytes(uploaded, anonymous):
     assert response["Content-Length"] == str(len(data))
 
 
+def test_media_are_cached_at_most_media_cache_seconds_and_originals_never_in_shared_caches(
+    uploaded, anonymous, settings
+):
+    settings.MEDIA_CACHE_SECONDS = 600
+    _, image = uploaded("Premium")
+
+    thumbnail = fetch(anonymous, image["thumbnails"][0]["url"])
+    original = fetch(anonymous, image["image"])
+
+    assert thumbnail["Cache-Control"] == "public, max-age=600"  # no year, no "immutable"
+    assert original["Cache-Control"] == "private, max-age=600"
+
+
 def test_responses_are_cacheable_and_revalidate_with_etag(uploaded, anonymous):
     _, image = uploaded("Premium")
     url = image["thumbnails"][0]["url"]
 
     first = fetch(anonymous, url)
-    assert "max-age=31536000" in first["Cache-Control"]
+    assert first["Cache-Control"] == "public, max-age=3600"
     etag = first["ETag"]
 
     again = fetch(anonymous, url, HTTP_IF_NONE_MATCH=etag)
