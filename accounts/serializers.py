@@ -38,6 +38,15 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+# A refused input, as the schema describes it: each offending field with its reasons,
+# ``{"image": ["…"]}`` (an object of string lists; DRF's validation error shape).
+FIELD_ERRORS = {
+    "type": "object",
+    "description": "Each refused field with the reasons.",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+
+
 class ExpiringRangeSerializer(serializers.Serializer):
     min_seconds = serializers.IntegerField()
     max_seconds = serializers.IntegerField()

@@ -7,6 +7,7 @@ OpenAPI document and validate the inputs.
 """
 
 from django.utils.functional import lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -119,9 +120,15 @@ def _upload_help() -> str:
     )
 
 
+@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
+class UploadField(serializers.FileField):
+    """The upload's file: described as non-empty, since an empty file is refused (by the
+    upload checks, with their own message: hence ``allow_empty_file`` below)."""
+
+
 class ImageUploadSerializer(serializers.Serializer):
     # Described when the schema is made, not at import: the limits are settings.
-    image = serializers.FileField(allow_empty_file=True, help_text=lazy(_upload_help, str)())
+    image = UploadField(allow_empty_file=True, help_text=lazy(_upload_help, str)())
 
 
 class ThumbnailSerializer(serializers.Serializer):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
+    OpenApiRequest,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -21,13 +21,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.serializers import DetailSerializer
+from accounts.serializers import DetailSerializer, FIELD_ERRORS
 from accounts.tiers import entitlements, quotas
 from imageapi.error_responses import rate_limit_headers
 from imageapi.errors import NotFound
-from images import selectors, services
+from images import processing, selectors, services
 from images.api.cache import cached_answer
-from images.api.pagination import OptionalLimitOffsetPagination
+from images.api.pagination import MAX_OFFSET, OptionalLimitOffsetPagination
 from images.api.serializers import (
     Answers,
     ExpiringLinkSerializer,
@@ -39,12 +39,26 @@ from images.api.serializers import (
 from images.models import Image, Thumbnail
 
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such object of yours.")
-PAGINATION_PARAMETERS = [
-    OpenApiParameter(
-        "limit", int, description="Page size (max 100). Without it the full list is returned."
-    ),
-    OpenApiParameter("offset", int, description="Items to skip; used with limit."),
-]
+# limit and offset, with their bounds, are described by the pagination class itself.
+BAD_PAGE = OpenApiResponse(
+    FIELD_ERRORS,
+    description="`limit` or `offset` is not a whole number in range.",
+    examples=[
+        OpenApiExample(
+            "limit=0",
+            value={
+                "limit": [
+                    f"limit must be a positive whole number (at most {MAX_OFFSET:,}); got '0'."
+                ]
+            },
+        )
+    ],
+)
+UPLOAD_ENCODING = {
+    "image": {
+        "contentType": ", ".join(processing.MIME_TYPES[name] for name in processing.SOURCE_FORMATS)
+    }
+}
 IMAGE_EXAMPLE = OpenApiExample(
     "Premium user's image",
     response_only=True,
@@ -122,7 +136,9 @@ class _OwnedViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List your images", parameters=PAGINATION_PARAMETERS),
+    list=extend_schema(
+        summary="List your images", responses={200: ImageSerializer(many=True), 400: BAD_PAGE}
+    ),
     retrieve=extend_schema(
         summary="One of your images",
         responses={200: ImageSerializer, 404: NOT_FOUND},
@@ -160,15 +176,30 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
             "Multipart form with an `image` field holding a JPEG or PNG. The response lists "
             "the thumbnail links of your tier and, if your tier has it, the original link."
         ),
-        request={"multipart/form-data": ImageUploadSerializer},
+        request={
+            "multipart/form-data": OpenApiRequest(ImageUploadSerializer, encoding=UPLOAD_ENCODING)
+        },
         responses={
             201: ImageSerializer,
             400: OpenApiResponse(
-                description="Not a JPEG or PNG, corrupt, or over a size limit.",
+                FIELD_ERRORS,
+                description="Not a JPEG or PNG, corrupt, empty, or over a size limit: the "
+                "reason, under the field it concerns.",
                 examples=[
                     OpenApiExample(
                         "Unsupported",
                         value={"image": ["Only JPEG and PNG images are accepted; this is GIF."]},
+                    ),
+                    OpenApiExample("No file", value={"image": ["No file was submitted."]}),
+                ],
+            ),
+            415: OpenApiResponse(
+                DetailSerializer,
+                description="The body is not multipart/form-data (or a form).",
+                examples=[
+                    OpenApiExample(
+                        "JSON body",
+                        value={"detail": 'Unsupported media type "application/json" in request.'},
                     )
                 ],
             ),
@@ -193,7 +224,10 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List your thumbnails", parameters=PAGINATION_PARAMETERS),
+    list=extend_schema(
+        summary="List your thumbnails",
+        responses={200: ThumbnailSerializer(many=True), 400: BAD_PAGE},
+    ),
     retrieve=extend_schema(
         summary="One of your thumbnails", responses={200: ThumbnailSerializer, 404: NOT_FOUND}
     ),
