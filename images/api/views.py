@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.serializers import DetailSerializer, FIELD_ERRORS
+from accounts.serializers import FIELD_ERRORS, DetailSerializer
 from accounts.tiers import entitlements, quotas
 from imageapi.error_responses import rate_limit_headers
 from imageapi.errors import NotFound

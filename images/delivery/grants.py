@@ -16,7 +16,6 @@ from images.files import storage
 from images.models import Image, Thumbnail
 from images.thumbnails.rendering import ensure_thumbnails
 
-
 logger = logging.getLogger(__name__)
 
 

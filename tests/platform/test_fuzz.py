@@ -16,11 +16,11 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from hypothesis import strategies as st
-from hypothesis.stateful import run_state_machine_as_test
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import run_state_machine_as_test
 from rest_framework.authtoken.models import Token
 
 from imageapi.wsgi import application
