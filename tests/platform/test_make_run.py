@@ -48,12 +48,23 @@ def two_servers(tmp_path_factory):
         ]
         for server in servers:
             server.wait_healthy(timeout=120)
-        yield SimpleNamespace(ports=ports, home=data / "home")
+        yield SimpleNamespace(
+            ports=ports, home=data / "home", logs=[data / f"run-{port}.log" for port in ports]
+        )
 
 
 def test_two_servers_started_at_once_both_serve(two_servers):
     for port in two_servers.ports:
         assert healthz(port)[0] == 200
+
+
+def test_make_run_says_what_it_does_instead_of_echoing_its_commands(two_servers):
+    output = two_servers.logs[0].read_text()
+
+    assert "== Preparing the database (migrate)" in output
+    assert "== Serving http://127.0.0.1:" in output
+    echoed = [line for line in output.splitlines() if line.startswith(("flock ", "HOST=", "PORT="))]
+    assert echoed == []
 
 
 def test_no_control_socket_is_shared_between_servers(two_servers):
