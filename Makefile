@@ -1,6 +1,11 @@
 # Image API — everyday commands. `make run` serves it, `make test` checks it.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# The interpreter that makes .venv: the first of these that exists and is 3.11 or newer
+# (pyproject's requires-python); `PYTHON=/path/to/python make run` picks another.
+PYTHON_CANDIDATES := python3.11 python3.12 python3.13 python3
+PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	>/dev/null 2>&1 && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
@@ -22,7 +27,10 @@ SETUP_LOCK := $(VENV)/.run-setup.lock
 
 # `make run` needs only the runtime dependencies; the test tools come with `make test`.
 $(RUNTIME): pyproject.toml constraints.txt
-	@test -x $(BIN)/python || { echo "== Creating the virtualenv $(VENV) ($(PYTHON))"; $(PYTHON) -m venv $(VENV); }
+	@test -x $(BIN)/python || { \
+		test -n "$(PYTHON)" || { echo "No Python 3.11 or newer found (tried $(PYTHON_CANDIDATES)); install one, or set PYTHON=/path/to/python3.x." >&2; exit 1; }; \
+		echo "== Creating the virtualenv $(VENV) ($(PYTHON), $$($(PYTHON) -c 'import platform; print(platform.python_version())'))"; \
+		$(PYTHON) -m venv $(VENV); }
 	@echo "== Installing the runtime dependencies into $(VENV)"
 	@set -o pipefail; $(PIP) -e . $(PIP_SHOW) || { tail -n 30 $(VENV)/pip.log; exit 1; }
 	@touch $@
@@ -36,14 +44,14 @@ install: $(TESTING) ## Create .venv and install the project with its test tools
 
 run: $(RUNTIME) ## Migrate, bootstrap and serve on HOST:PORT with the embedded defaults
 	@echo "== Preparing the database (migrate) and the built-in tiers and admin (bootstrap)"
-	flock $(SETUP_LOCK) sh -ec '$(BIN)/python manage.py migrate --no-input; \
+	@flock $(SETUP_LOCK) sh -ec '$(BIN)/python manage.py migrate --no-input; \
 		$(BIN)/python manage.py bootstrap; \
 		$(BIN)/python manage.py collectstatic --no-input --verbosity 0'
 	@echo "== Serving http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	@echo "   API docs  http://$(HOST):$(PORT)/api/docs/"
 	@echo "   admin     http://$(HOST):$(PORT)/admin/  (user admin; its password is printed above on the first start)"
 	@echo "   a user    $(BIN)/python manage.py create_user alice --password 'a-long-passphrase' --tier Enterprise"
-	HOST=$(HOST) PORT=$(PORT) WEB_THREADS=$(WEB_THREADS) $(BIN)/python -m imageapi.serve
+	@HOST=$(HOST) PORT=$(PORT) WEB_THREADS=$(WEB_THREADS) $(BIN)/python -m imageapi.serve
 
 worker: $(RUNTIME) ## Run a Celery worker with the same environment as `make run`
 	$(BIN)/celery -A imageapi worker --loglevel INFO --concurrency $${WORKER_CONCURRENCY:-2}

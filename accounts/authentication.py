@@ -3,7 +3,7 @@
 import re
 
 from rest_framework import exceptions
-from rest_framework.authentication import SessionAuthentication
+from rest_framework.authentication import SessionAuthentication, get_authorization_header
 from rest_framework.authentication import TokenAuthentication as DRFTokenAuthentication
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -22,6 +22,20 @@ class TokenAuthentication(DRFTokenAuthentication):
     at once. Some databases refuse odd characters (PostgreSQL: NUL) outright, which
     would turn a malformed header into a server error, hence the shape check.
     """
+
+    def authenticate(self, request: Request):
+        """Also refuse, naming what is accepted, an ``Authorization`` header of another
+        scheme (``Bearer …`` from a JWT habit): silently ignoring it would answer "no
+        credentials were provided" to a client that sent some."""
+        scheme = get_authorization_header(request).split(b" ", 1)[0]
+        if scheme and scheme.lower() != self.keyword.lower().encode():
+            shown = scheme.decode("latin-1")[:32]
+            raise exceptions.AuthenticationFailed(
+                f"The authorization scheme {shown!r} is not accepted. Send "
+                "'Authorization: Token <key>' with the key from POST /api/user/token/, or "
+                "sign in with POST /api/user/jwt-login/ (HttpOnly cookies) or a session."
+            )
+        return super().authenticate(request)
 
     def authenticate_credentials(self, key: str):
         if not TOKEN_SHAPE.fullmatch(key):

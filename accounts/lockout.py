@@ -11,7 +11,10 @@ import math
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off
 from django.conf import settings
+from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
 
 from imageapi.error_responses import json_error
 from imageapi.errors import RateLimited
@@ -20,13 +23,33 @@ from imageapi.errors import RateLimited
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
 ) -> HttpResponse:
-    """DRF's throttled shape for every form, HTML or API: 429, ``detail``, Retry-After."""
+    """429 with Retry-After: an HTML page for the people's login forms (the admin's, the
+    browsable API's), DRF's JSON shape (``detail``) for the API's endpoints."""
     cool_off = get_cool_off(request)
     seconds = math.ceil(cool_off.total_seconds()) if cool_off else None
     detail = "Too many failed sign-in attempts."
     if seconds:
         detail += f" Try again in {seconds} seconds."
-    return json_error(RateLimited(detail, code="locked_out", retry_after=seconds or 1))
+    refusal = RateLimited(detail, code="locked_out", retry_after=seconds or 1)
+    login_url = html_login_form(request)
+    if login_url is None:
+        return json_error(refusal)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Too many failed sign-in attempts",
+        "detail": detail,
+        "login_url": login_url,
+    }
+    response = render(request, "accounts/locked_out.html", context, status=429)
+    response["Retry-After"] = str(refusal.retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def html_login_form(request: HttpRequest) -> str | None:
+    """The URL of the HTML login form this request was posted to; None for the API."""
+    forms = (reverse("admin:login"), reverse("rest_framework:login"))
+    return request.get_full_path() if request.path in forms else None
 
 
 class LockoutHandler(AxesDatabaseHandler):

@@ -98,6 +98,14 @@ class Tier(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        if not self.thumbnail_heights and not self.original_link:
+            # Its users' uploads would be stored, counted and never shown to anyone.
+            raise ValidationError(
+                {
+                    "thumbnail_heights": "A tier needs at least one thumbnail height, or the "
+                    "original link: otherwise its users upload images they can never see."
+                }
+            )
         ceiling = Decimal(limits.max_image_pixels()) / 1_000_000
         if self.max_megapixels is not None and self.max_megapixels > ceiling:
             raise ValidationError(

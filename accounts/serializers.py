@@ -38,6 +38,15 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+# A refused input, as the schema describes it: each offending field with its reasons,
+# ``{"image": ["…"]}`` (an object of string lists; DRF's validation error shape).
+FIELD_ERRORS = {
+    "type": "object",
+    "description": "Each refused field with the reasons.",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+
+
 class ExpiringRangeSerializer(serializers.Serializer):
     min_seconds = serializers.IntegerField()
     max_seconds = serializers.IntegerField()
@@ -73,8 +82,20 @@ class LimitsSerializer(serializers.Serializer):
     )
 
 
+class UploadsSerializer(serializers.Serializer):
+    max_bytes = serializers.IntegerField(
+        help_text="Largest file accepted (MAX_UPLOAD_BYTES); larger ones answer 413."
+    )
+    accepted_types = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="MIME types an upload may be (judged from its bytes), for <input accept>.",
+    )
+    field = serializers.CharField(help_text="The multipart field that carries the file.")
+
+
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     tier = serializers.CharField(help_text="Tier name.")
     includes = IncludesSerializer()
     limits = LimitsSerializer()
+    uploads = UploadsSerializer(help_text="What an upload may be, whatever the tier.")

@@ -4,7 +4,7 @@ import contextlib
 import secrets
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -33,7 +33,9 @@ def create_or_update_user(
 ) -> tuple[User, bool]:
     """Create the user, or update the given fields of an existing one.
 
-    A user moved to another tier is announced (their images get its thumbnails).
+    A new password must pass ``AUTH_PASSWORD_VALIDATORS``, as in the admin and
+    ``changepassword``: a command is no back door for weak passwords. A user moved to
+    another tier is announced (their images get its thumbnails).
     """
     tier_obj = tier_named(tier) if tier else None
     user = get_user_model().objects.filter(username=username).first()
@@ -43,12 +45,14 @@ def create_or_update_user(
         if not password:
             raise ValidationError("A new user needs a password.")
         user = get_user_model()(username=username)
+    if email is not None:
+        user.email = email
     if password:
+        # Judged against the user as they will be (username, email), before saving.
+        password_validation.validate_password(password, user)
         user.set_password(password)
     if tier_obj is not None:
         user.tier = tier_obj
-    if email is not None:
-        user.email = email
     user.full_clean(exclude=["password"])
     user.save()
     if not created and user.tier_id != tier_before:

@@ -46,14 +46,22 @@ def headers_of(error: errors.ServiceError) -> dict[str, str]:
         headers["Retry-After"] = str(error.retry_after)
     if isinstance(error, errors.RateLimited) and error.limit is not None:
         headers.update(
-            {
-                "RateLimit-Limit": str(error.limit),
-                "RateLimit-Remaining": str(max(0, error.remaining)),
-                "RateLimit-Reset": str(error.retry_after),
-            }
+            rate_limit_headers(error.limit, error.remaining, error.retry_after, error.window)
         )
-        if error.window is not None:
-            headers["RateLimit-Policy"] = f"{error.limit};w={error.window}"
+    return headers
+
+
+def rate_limit_headers(
+    limit: int, remaining: int, reset: int, window: int | None = None
+) -> dict[str, str]:
+    """The ``RateLimit-*`` fields, on a 429 and on the answers that counted against it."""
+    headers = {
+        "RateLimit-Limit": str(limit),
+        "RateLimit-Remaining": str(max(0, remaining)),
+        "RateLimit-Reset": str(reset),
+    }
+    if window is not None:
+        headers["RateLimit-Policy"] = f"{limit};w={window}"
     return headers
 
 

@@ -26,7 +26,10 @@ PROTECTED_ERRORS = {
         "or a cookie-authenticated POST or DELETE without the `X-CSRFToken` header."
     ),
     "404": "No such object of yours (other users' objects are not found either).",
-    "413": "The request body is over the size limit (`MAX_UPLOAD_BYTES` for uploads).",
+    "413": (
+        "The request body is over the size limit (`MAX_UPLOAD_BYTES` plus 64 KiB of form "
+        "for uploads); refused from its Content-Length, before it is read."
+    ),
     "429": "Too many requests; retry after `Retry-After` seconds.",
 }
 SAMPLE_TEXT = {
@@ -36,13 +39,19 @@ SAMPLE_TEXT = {
 
 
 def document_protected_errors(result: dict, generator, request, public: bool) -> dict:
-    """Every operation that needs a signed-in user documents 401, 403, 404, 413 and 429."""
+    """Every operation that needs a signed-in user documents 401, 403 and 429; those that
+    name an object (``{id}``) 404; those that take a body 413. A list is never "not
+    found", and a GET sends no body to be too large."""
     for path, method, operation in _operations(result):
         security = operation.get("security") or [{}]
         if {} in security:
             continue  # open to anyone
         responses = operation.setdefault("responses", {})
         for status, description in PROTECTED_ERRORS.items():
+            if status == "404" and "{" not in path:
+                continue
+            if status == "413" and "requestBody" not in operation:
+                continue
             if status not in responses:
                 responses[status] = {
                     "description": description,
@@ -55,6 +64,8 @@ def document_protected_errors(result: dict, generator, request, public: bool) ->
                 "Over your tier's uploads per hour; retry after `Retry-After` seconds."
             )
             headers.update(RATE_FIELDS)
+            # An accepted upload carries them too, when the tier limits the rate.
+            responses["201"].setdefault("headers", {}).update(RATE_FIELDS)
     return result
 
 

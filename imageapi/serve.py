@@ -5,7 +5,9 @@ in one event loop before a worker thread sees it, so a client that trickles its 
 or body holds a socket, never a thread: /healthz and everyone else keep being served.
 Idle connections close after SERVER_IDLE_TIMEOUT; at most SERVER_CONNECTION_LIMIT are
 open at once per process; bodies over MAX_UPLOAD_BYTES (plus the form's overhead) are
-refused before they are read, with a JSON 413 like every other error.
+refused before they are read. That refusal is the app's own answer (its 413 message, and
+the CORS headers a front end on another origin needs to read it): waitress hands the app
+the request's headers without the body. waitress's other refusals are JSON too.
 
 One process binds the socket and starts WEB_PROCESSES children (default: one per core)
 that accept on it, each with WEB_THREADS threads, so every core serves. What they must
@@ -24,6 +26,11 @@ import signal
 import socket
 import sys
 import time
+
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.task import ErrorTask, Task, WSGITask
+from waitress.utilities import RequestEntityTooLarge
 
 logger = logging.getLogger("imageapi.serve")
 
@@ -61,6 +68,29 @@ def json_error_response(error) -> tuple[str, list[tuple[str, str]], bytes]:
     return f"{error.code} {error.reason}", [("Content-Type", "application/json")], body
 
 
+class AppRefusesTheBody(WSGITask):
+    """The app answers a request whose body waitress did not read; the connection closes."""
+
+    def execute(self) -> None:
+        self.set_close_on_finish()
+        super().execute()
+
+
+def error_task(channel: HTTPChannel, request: HTTPRequestParser) -> Task:
+    """The task that answers a request waitress refused while parsing it.
+
+    A body announced (Content-Length) over the limit goes to the app without its body:
+    the app refuses it from the header alone (``RequestSizeLimitMiddleware``), in its own
+    words and with its CORS headers, which waitress's own answer lacks, so a page on
+    another origin could only see a network error. The connection then closes, since
+    the unread body must not be taken for the next request. Other refusals (a malformed
+    or chunked-too-large request) stay waitress's, in the API's JSON shape.
+    """
+    if isinstance(request.error, RequestEntityTooLarge) and request.content_length:
+        return AppRefusesTheBody(channel, request)
+    return ErrorTask(channel, request)
+
+
 def listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.create_server((host, port), family=family, backlog=1024)
@@ -73,8 +103,10 @@ def serve_on(sock: socket.socket) -> None:
     from waitress import serve
     from waitress.utilities import Error
 
-    # The server answers some requests before the app sees them; they answer in JSON too.
+    # The server answers some requests before the app sees them; they answer in JSON too,
+    # and an oversized upload is answered by the app itself.
     Error.to_response = lambda self, ident=None: json_error_response(self)
+    HTTPChannel.error_task_class = staticmethod(error_task)
 
     from imageapi.wsgi import application
 

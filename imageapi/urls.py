@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
+from imageapi.api_root import APIRootView
 from imageapi.docs import RedocView, SwaggerView
 from imageapi.health import LivenessView, ReadinessView
 from imageapi.metrics import metrics_view
@@ -12,6 +13,8 @@ from images.delivery.views import serve
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/", APIRootView.as_view(), name="api-root"),
+    path("api/user/", APIRootView.as_view(), name="api-user-root"),
     path("api/user/", include("accounts.urls")),
     path("api/user/", include("images.api.urls")),
     path("api/user/", include("webhooks.api.urls")),

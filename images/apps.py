@@ -8,8 +8,14 @@ class ImagesConfig(AppConfig):
     def ready(self) -> None:
         from PIL import Image
 
+        from accounts.tiers import summary
         from imageapi import limits
-        from images import signals  # noqa: F401
+        from images import processing, signals  # noqa: F401
+
+        # /api/user/me/ names the accepted upload types from the one format table.
+        summary.accept_uploads_of(
+            lambda: [processing.MIME_TYPES[name] for name in processing.SOURCE_FORMATS]
+        )
 
         # Pillow's own decompression-bomb guard follows the product's limit, so raising
         # MAX_IMAGE_PIXELS above Pillow's default takes effect, and lowering it tightens both.

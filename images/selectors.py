@@ -49,7 +49,15 @@ def visible_thumbnails(user: User, allowed: Entitlements) -> QuerySet[Thumbnail]
 
 
 def thumbnail_rows(queryset: QuerySet[Thumbnail]) -> QuerySet:
-    return queryset.values("id", "image_id", "height", "image__key", "image__created_at")
+    return queryset.values(
+        "id",
+        "image_id",
+        "height",
+        "image__key",
+        "image__width",
+        "image__height",
+        "image__created_at",
+    )
 
 
 def keyset_chunks(

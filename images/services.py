@@ -34,7 +34,7 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
     data = _read_upload(upload)
     quotas.check_upload(owner, size=len(data))
     allowed = entitlements(owner)
-    decoded, rendered = _decode_and_render(data, allowed)
+    decoded, rendered, placeholder = _decode_and_render(data, allowed)
     info = decoded.info
     del decoded  # the pixels are not needed while the original is stored
     key = secrets.token_hex(16)
@@ -53,7 +53,7 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
                 thumbnail_format=info.thumbnail_format,
                 size=len(data),
                 sha256=hashlib.sha256(data).hexdigest(),
-                placeholder=rendering.placeholder_of(rendered),
+                placeholder=placeholder,
             )
 
     name = f"originals/{key[:2]}/{key}.{processing.EXTENSIONS[info.format]}"
@@ -84,9 +84,10 @@ def _read_upload(upload: UploadedFile) -> bytes:
 
 def _decode_and_render(
     data: bytes, allowed: Entitlements
-) -> tuple[processing.Decoded, list[processing.RenderedThumbnail]]:
+) -> tuple[processing.Decoded, list[processing.RenderedThumbnail], str]:
     """Decode once, bounded by the tier's pixel cap from the header; render in the
-    request when no worker will (the row then carries its placeholder from the start)."""
+    request when no worker will. The placeholder comes from the same decode either way,
+    so the upload's answer carries it even when a worker makes the thumbnails later."""
     heights = allowed.heights
     rendered: list[processing.RenderedThumbnail] = []
     with concurrency.decode_slot():  # one slot for the decode and what is made from it
@@ -105,7 +106,8 @@ def _decode_and_render(
                 )
             except Exception:
                 logger.exception("thumbnails for an upload failed; they will be made on demand")
-    return decoded, rendered
+        placeholder = rendering.placeholder_of(rendered) or rendering.placeholder_from(decoded)
+    return decoded, rendered, placeholder
 
 
 def delete_image(image: Image) -> None:
@@ -135,8 +137,9 @@ def delete_thumbnail(owner: User, thumbnail: Thumbnail) -> None:
     same.select_related("image").delete()
 
 
-def expiring_link(user: User, image_id: int, seconds: int) -> str:
-    """A path to one of the user's originals that works for ``seconds``.
+def expiring_link(user: User, image_id: int, seconds: int, now: float | None = None) -> str:
+    """A path to one of the user's originals that works for ``seconds`` from ``now``
+    (a Unix time; default: this moment), counted in whole seconds.
 
     Callers ask the user's entitlements first (the view does, through its permission),
     so that a tier without expiring links is told so whatever id or time it sent.
@@ -144,7 +147,7 @@ def expiring_link(user: User, image_id: int, seconds: int) -> str:
     key = selectors.owned_images(user).filter(pk=image_id).values_list("key", flat=True).first()
     if key is None:
         raise NotFound("Not found.")
-    return links.expiring_path(key, seconds)
+    return links.expiring_path(key, seconds, now)
 
 
 def generate_missing_thumbnails(image_id: int) -> None:

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Count, Min, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import UploadRecord, User
 from accounts.tiers.policy import Entitlements, entitlements
@@ -104,13 +105,38 @@ def claim_upload(user: User, *, size: int, pixels: int | None = None) -> None:
     UploadRecord.objects.create(user=user, at=now)
 
 
+@dataclass(frozen=True)
+class UploadRate:
+    """Where a user stands against their tier's hourly upload rate."""
+
+    limit: int
+    remaining: int
+    # Seconds until the oldest upload of the window stops counting (0: none counts).
+    reset: int
+    window: int
+
+
+def upload_rate(user: User) -> UploadRate | None:
+    """The user's upload rate now; None when their tier does not limit it."""
+    allowed = entitlements(user)
+    if allowed.uploads_per_hour is None:
+        return None
+    used = usage(user)
+    return UploadRate(
+        limit=allowed.uploads_per_hour,
+        remaining=max(0, allowed.uploads_per_hour - used.uploads_in_window),
+        reset=used.window_frees_in or 0,
+        window=int(WINDOW.total_seconds()),
+    )
+
+
 def enforce(allowed: Entitlements, used: Usage, *, size: int, pixels: int | None = None) -> None:
     """Raise the refusal for the first limit this upload would pass, if any."""
     tier = allowed.tier_name
     if allowed.uploads_per_hour is not None and used.uploads_in_window >= allowed.uploads_per_hour:
         retry = used.window_frees_in or 1
         raise RateLimited(
-            f"Your tier ({tier}) allows {allowed.uploads_per_hour:,} uploads per hour and "
+            f"Your tier ({tier}) allows {counted(allowed.uploads_per_hour, 'upload')} per hour and "
             f"you have made {used.uploads_in_window:,} in the last hour; "
             f"try again in {retry} seconds.",
             code="upload_rate",
@@ -121,7 +147,7 @@ def enforce(allowed: Entitlements, used: Usage, *, size: int, pixels: int | None
         )
     if allowed.max_images is not None and used.images >= allowed.max_images:
         raise NotAllowed(
-            f"Your tier ({tier}) allows {allowed.max_images:,} stored images and you have "
+            f"Your tier ({tier}) allows {counted(allowed.max_images, 'stored image')} and you have "
             f"{used.images:,}. Delete some images or move to a larger tier.",
             code="image_quota",
         )
@@ -134,6 +160,11 @@ def enforce(allowed: Entitlements, used: Usage, *, size: int, pixels: int | None
         )
     if pixels is not None and (refusal := allowed.pixels_refused(pixels)) is not None:
         raise refusal
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 upload``, ``1,000 uploads``: a count with its noun in the right number."""
+    return f"{n:,} {ngettext(noun, noun + 's', n)}"
 
 
 def _bytes(n: int) -> str:

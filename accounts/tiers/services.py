@@ -5,7 +5,9 @@ they commit; the images app listens and makes the thumbnails they now include.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Tier
@@ -48,22 +50,47 @@ def save_tier(tier: Tier, *, heights_before: Iterable[int] = ()) -> set[int]:
     return gained
 
 
-@transaction.atomic
-def create_or_update_tier(name: str, **fields: object) -> tuple[Tier, bool, set[int]]:
-    """Create the tier, or change the given fields of the one so named (any case).
+@dataclass(frozen=True)
+class TierChange:
+    """What :func:`create_or_update_tier` did: the tier, whether it is new, each field
+    that changed (name: (before, after)) and the thumbnail heights it gained."""
 
-    ``fields`` are Tier fields; a limit given as ``None`` becomes unlimited. Returns the
-    tier, whether it was created, and the thumbnail heights it gained.
+    tier: Tier
+    created: bool
+    changed: dict[str, tuple[object, object]]
+    gained: set[int]
+
+
+@transaction.atomic
+def create_or_update_tier(name: str, **fields: object) -> TierChange:
+    """Create the tier, or change the given fields of the one with exactly this name.
+
+    ``fields`` are Tier fields; a limit given as ``None`` becomes unlimited. A name that
+    differs from an existing tier's only by case is refused (ValidationError naming it):
+    ``basic`` neither silently rewrites the built-in Basic nor makes a look-alike.
     """
-    tier = Tier.objects.select_for_update().filter(name__iexact=name).first()
+    tier = Tier.objects.select_for_update().filter(name=name).first()
     created = tier is None
     if created:
+        look_alike = Tier.objects.filter(name__iexact=name).first()
+        if look_alike is not None:
+            raise ValidationError(
+                f"There is already a tier named {look_alike.name!r}; to change it, give "
+                "that exact name. Tier names must differ by more than letter case."
+            )
         tier = Tier(name=name)
-    before = () if created else tuple(tier.thumbnail_heights)
+    before = {field: getattr(tier, field) for field in fields} if not created else {}
+    heights_before = () if created else tuple(tier.thumbnail_heights)
     for field, value in fields.items():
         setattr(tier, field, value)
     tier.full_clean()
-    return tier, created, save_tier(tier, heights_before=before)
+    gained = save_tier(tier, heights_before=heights_before)
+    changed = {
+        field: (old, getattr(tier, field))
+        for field, old in before.items()
+        if old != getattr(tier, field)
+    }
+    return TierChange(tier, created, changed, gained)
 
 
 def announce_tier_assigned(user_ids: Iterable[int]) -> None:

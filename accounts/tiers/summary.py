@@ -1,8 +1,21 @@
 """What ``GET /api/user/me/`` shows: the tier, what it includes, its limits and the usage."""
 
+from collections.abc import Callable
+
 from accounts.models import User
 from accounts.tiers.policy import entitlements
 from accounts.tiers.quotas import WINDOW, usage
+from imageapi import limits
+
+# The MIME types an upload may have. The images app knows them (its format table) and
+# tells this module when it is ready; accounts never imports images.
+_accepted_upload_types: Callable[[], list[str]] = list
+
+
+def accept_uploads_of(provider: Callable[[], list[str]]) -> None:
+    """Set what ``/me`` names as the accepted upload types (called by the images app)."""
+    global _accepted_upload_types
+    _accepted_upload_types = provider
 
 
 def account_summary(user: User) -> dict:
@@ -30,5 +43,10 @@ def account_summary(user: User) -> dict:
                 "frees_in": used.window_frees_in,
             },
             "max_megapixels": allowed.max_pixels / 1_000_000,
+        },
+        "uploads": {
+            "max_bytes": limits.max_upload_bytes(),
+            "accepted_types": _accepted_upload_types(),
+            "field": "image",
         },
     }

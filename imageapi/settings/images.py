@@ -70,3 +70,10 @@ THUMBNAIL_CLAIM_SECONDS = env.int("THUMBNAIL_CLAIM_SECONDS", default=CELERY_TASK
 # Files older than this without a database row are orphans to `cleanup_storage`;
 # younger ones may belong to an upload still in flight.
 CLEANUP_GRACE_SECONDS = env.int("CLEANUP_GRACE_SECONDS", default=3600)
+
+# How long browsers (and, for thumbnails, shared caches and CDNs) may keep a media file
+# without asking again. After a delete or a tier downgrade the link answers 404 at once,
+# but a copy already cached may be shown for up to this long; then the client revalidates
+# (ETag: a cheap 304 while the file stands). So "deleted" means gone everywhere within
+# MEDIA_CACHE_SECONDS. Originals are never stored by shared caches (private).
+MEDIA_CACHE_SECONDS = env.int("MEDIA_CACHE_SECONDS", default=3600)

@@ -61,7 +61,7 @@ class OptionalLimitOffsetPagination(LimitOffsetPagination):
                     f"Page size, a whole number from 1 (at most {self.max_limit} are "
                     "served). Without it the full list is returned as a plain array."
                 ),
-                "schema": {"type": "integer", "minimum": 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_OFFSET},
             },
             {
                 "name": self.offset_query_param,

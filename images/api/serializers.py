@@ -7,6 +7,7 @@ OpenAPI document and validate the inputs.
 """
 
 from django.utils.functional import lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -44,6 +45,9 @@ class Answers:
         """An image as its owner's tier lets them see it now (``row``: selectors' columns)."""
         key, links = bytes.fromhex(row["key"]), self.links
         sizes = self.sizes(row["width"], row["height"])
+        first_of_size: dict[tuple[int, int], int] = {}
+        for height in self.allowed.heights:  # ascending
+            first_of_size.setdefault(sizes[height], height)
         return {
             "id": row["id"],
             "image": links.original(key) if self.allowed.original_link else None,
@@ -53,6 +57,11 @@ class Answers:
                     "url": links.thumbnail(key, height),
                     "width": sizes[height][0],
                     "actual_height": sizes[height][1],
+                    "same_size_as": (
+                        None
+                        if first_of_size[sizes[height]] == height
+                        else first_of_size[sizes[height]]
+                    ),
                 }
                 for height in self.allowed.heights
             ],
@@ -65,11 +74,17 @@ class Answers:
         }
 
     def thumbnail(self, row: dict) -> dict:
+        height = row["height"]
+        width, actual_height = processing.plan_sizes(
+            row["image__width"], row["image__height"], [height]
+        )[height]
         return {
             "id": row["id"],
             "image_id": row["image_id"],
-            "height": row["height"],
-            "thumbnail": self.links.thumbnail(row["image__key"], row["height"]),
+            "height": height,
+            "thumbnail": self.links.thumbnail(row["image__key"], height),
+            "width": width,
+            "actual_height": actual_height,
         }
 
 
@@ -79,6 +94,14 @@ class ThumbnailLinkSerializer(serializers.Serializer):
     width = serializers.IntegerField(help_text="Real width in pixels, for srcset.")
     actual_height = serializers.IntegerField(
         help_text="Real height in pixels: the tier height, or less for a smaller original."
+    )
+    same_size_as = serializers.IntegerField(
+        allow_null=True,
+        help_text=(
+            "The smaller tier height whose thumbnail has exactly this size (the original is "
+            "smaller than both), or null. Leave such entries out of srcset: two candidates "
+            "of one width are invalid there."
+        ),
     )
 
 
@@ -100,7 +123,7 @@ class ImageSerializer(serializers.Serializer):
         allow_null=True,
         help_text=(
             "BlurHash (https://blurha.sh) of the image, to show while a thumbnail loads; "
-            "null until the first thumbnail is made."
+            "made from the upload itself, so null only if it could not be made."
         ),
     )
 
@@ -113,16 +136,26 @@ def _upload_help() -> str:
     )
 
 
+@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
+class UploadField(serializers.FileField):
+    """The upload's file: described as non-empty, since an empty file is refused (by the
+    upload checks, with their own message: hence ``allow_empty_file`` below)."""
+
+
 class ImageUploadSerializer(serializers.Serializer):
     # Described when the schema is made, not at import: the limits are settings.
-    image = serializers.FileField(allow_empty_file=True, help_text=lazy(_upload_help, str)())
+    image = UploadField(allow_empty_file=True, help_text=lazy(_upload_help, str)())
 
 
 class ThumbnailSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     image_id = serializers.IntegerField()
-    height = serializers.IntegerField()
+    height = serializers.IntegerField(help_text="The tier height (the image may be smaller).")
     thumbnail = serializers.URLField(help_text="Signed link to the thumbnail.")
+    width = serializers.IntegerField(help_text="Real width in pixels, for srcset.")
+    actual_height = serializers.IntegerField(
+        help_text="Real height in pixels: the tier height, or less for a smaller original."
+    )
 
 
 class LinkQuerySerializer(serializers.Serializer):
@@ -140,3 +173,6 @@ class LinkQuerySerializer(serializers.Serializer):
 class ExpiringLinkSerializer(serializers.Serializer):
     url = serializers.URLField()
     expires_in = serializers.IntegerField(help_text="Seconds from now.")
+    expires_at = serializers.DateTimeField(
+        help_text="When the link stops working (UTC); from then on it answers 410."
+    )

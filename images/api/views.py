@@ -4,11 +4,14 @@ Reads come from :mod:`images.selectors` and are built by ``Answers``; writes go 
 :mod:`images.services`; errors are the domain's, answered by the one exception handler.
 """
 
+import time
+from datetime import UTC, datetime
+
 from django.http import HttpResponseBase
 from django.utils.functional import cached_property
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
+    OpenApiRequest,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -20,12 +23,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.serializers import DetailSerializer
-from accounts.tiers import entitlements
+from accounts.serializers import FIELD_ERRORS, DetailSerializer
+from accounts.tiers import entitlements, quotas
+from imageapi.error_responses import rate_limit_headers
 from imageapi.errors import NotFound
-from images import selectors, services
+from images import processing, selectors, services
 from images.api.cache import cached_answer
-from images.api.pagination import KeysetPagination, OptionalLimitOffsetPagination
+from images.api.pagination import MAX_OFFSET, KeysetPagination, OptionalLimitOffsetPagination
 from images.api.serializers import (
     Answers,
     ExpiringLinkSerializer,
@@ -39,12 +43,26 @@ from images.models import Image, Thumbnail
 from images.processing.formats import accepted_formats
 
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such object of yours.")
-PAGINATION_PARAMETERS = [
-    OpenApiParameter(
-        "limit", int, description="Page size (max 100). Without it the full list is returned."
-    ),
-    OpenApiParameter("offset", int, description="Items to skip; used with limit."),
-]
+# limit and offset, with their bounds, are described by the pagination class itself.
+BAD_PAGE = OpenApiResponse(
+    FIELD_ERRORS,
+    description="`limit` or `offset` is not a whole number in range.",
+    examples=[
+        OpenApiExample(
+            "limit=0",
+            value={
+                "limit": [
+                    f"limit must be a positive whole number (at most {MAX_OFFSET:,}); got '0'."
+                ]
+            },
+        )
+    ],
+)
+UPLOAD_ENCODING = {
+    "image": {
+        "contentType": ", ".join(processing.MIME_TYPES[name] for name in processing.SOURCE_FORMATS)
+    }
+}
 IMAGE_EXAMPLE = OpenApiExample(
     "Premium user's image",
     response_only=True,
@@ -57,12 +75,14 @@ IMAGE_EXAMPLE = OpenApiExample(
                 "url": "https://images.example.com/media/P1Ny6ulHkq8i0Mbf5dJtQgAAAADIx9w2…",
                 "width": 267,
                 "actual_height": 200,
+                "same_size_as": None,
             },
             {
                 "height": 400,
                 "url": "https://images.example.com/media/P1Ny6ulHkq8i0Mbf5dJtQgAAAAGQb3Qe…",
                 "width": 533,
                 "actual_height": 400,
+                "same_size_as": None,
             },
         ],
         "width": 4032,
@@ -131,7 +151,9 @@ class _OwnedViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List your images", parameters=PAGINATION_PARAMETERS),
+    list=extend_schema(
+        summary="List your images", responses={200: ImageSerializer(many=True), 400: BAD_PAGE}
+    ),
     retrieve=extend_schema(
         summary="One of your images",
         responses={200: ImageSerializer, 404: NOT_FOUND},
@@ -172,11 +194,17 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
             "(judged from its bytes). The response lists "
             "the thumbnail links of your tier and, if your tier has it, the original link."
         ),
-        request={"multipart/form-data": ImageUploadSerializer},
+        request={
+            "multipart/form-data": OpenApiRequest(ImageUploadSerializer, encoding=UPLOAD_ENCODING)
+        },
         responses={
             201: ImageSerializer,
             400: OpenApiResponse(
-                description=f"Not {accepted_formats('or')}, corrupt, or over a size limit.",
+                FIELD_ERRORS,
+                description=(
+                    f"Not {accepted_formats('or')}, corrupt, empty, or over a size limit: the "
+                    "reason, under the field it concerns."
+                ),
                 examples=[
                     OpenApiExample(
                         "Unsupported",
@@ -187,6 +215,17 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
                                 "Convert it to one of those and upload it again."
                             ]
                         },
+                    ),
+                    OpenApiExample("No file", value={"image": ["No file was submitted."]}),
+                ],
+            ),
+            415: OpenApiResponse(
+                DetailSerializer,
+                description="The body is not multipart/form-data (or a form).",
+                examples=[
+                    OpenApiExample(
+                        "JSON body",
+                        value={"detail": 'Unsupported media type "application/json" in request.'},
                     )
                 ],
             ),
@@ -199,14 +238,22 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
         form.is_valid(raise_exception=True)
         image = services.upload_image(request.user, form.validated_data["image"])
         row = {column: getattr(image, column) for column in selectors.IMAGE_COLUMNS}
-        return Response(self.answers().image(row), status=status.HTTP_201_CREATED)
+        # The rate the upload counted against, as on a 429: a client can slow down first.
+        rate = quotas.upload_rate(request.user)
+        headers = (
+            rate_limit_headers(rate.limit, rate.remaining, rate.reset, rate.window) if rate else {}
+        )
+        return Response(self.answers().image(row), status=status.HTTP_201_CREATED, headers=headers)
 
     def perform_destroy(self, instance: Image) -> None:
         services.delete_image(instance)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List your thumbnails", parameters=PAGINATION_PARAMETERS),
+    list=extend_schema(
+        summary="List your thumbnails",
+        responses={200: ThumbnailSerializer(many=True), 400: BAD_PAGE},
+    ),
     retrieve=extend_schema(
         summary="One of your thumbnails", responses={200: ThumbnailSerializer, 404: NOT_FOUND}
     ),
@@ -271,6 +318,7 @@ class ExpiringLinkView(APIView):
                 value={
                     "url": "https://images.example.com/media/P1Ny6ulHkq8i0Mbf5dJtQgIAAGk3xR…",
                     "expires_in": 300,
+                    "expires_at": "2026-11-27T10:05:00Z",
                 },
             )
         ],
@@ -279,5 +327,13 @@ class ExpiringLinkView(APIView):
         query = LinkQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         seconds = query.validated_data["time"]
-        path = services.expiring_link(request.user, id, seconds)
-        return Response({"url": request.build_absolute_uri(path), "expires_in": seconds})
+        now = int(time.time())  # the link counts from this whole second
+        path = services.expiring_link(request.user, id, seconds, now)
+        expires_at = datetime.fromtimestamp(now + seconds, tz=UTC)
+        return Response(
+            {
+                "url": request.build_absolute_uri(path),
+                "expires_in": seconds,
+                "expires_at": expires_at.isoformat().replace("+00:00", "Z"),
+            }
+        )

@@ -17,9 +17,6 @@ from images.models import Image, Thumbnail
 from images.processing.formats import THUMBNAIL_FORMATS
 from images.thumbnails.rendering import ensure_thumbnails
 
-THUMBNAIL_MAX_AGE = 365 * 24 * 3600
-ORIGINAL_MAX_AGE = 3600
-
 logger = logging.getLogger(__name__)
 
 
@@ -33,7 +30,7 @@ class MediaFile:
     download_name: str
     seconds_left: int | None = None  # an expiring link's time left
     varies_on_accept: bool = False
-    immutable: bool = False  # same bytes for as long as the link works: cache anywhere
+    shared: bool = False  # shared caches (CDNs, proxies) may keep it too: thumbnails
 
     @property
     def content_type(self) -> str:
@@ -74,7 +71,7 @@ def _original(grant: links.Grant) -> MediaFile:
         size=image.size,
         format=image.format,
         etag=f'"{image.sha256[:32]}"',
-        max_age=ORIGINAL_MAX_AGE,
+        max_age=settings.MEDIA_CACHE_SECONDS,
         download_name=f"{image.key}.{processing.EXTENSIONS[image.format]}",
         seconds_left=grant.seconds_left(),
     )
@@ -120,8 +117,8 @@ def _thumbnail_file(image: Image, thumb: Thumbnail, height: int) -> MediaFile:
         size=thumb.size,
         format=thumb.format,
         etag=f'"t{thumb.pk}-{thumb.format.lower()}"',
-        max_age=THUMBNAIL_MAX_AGE,
-        immutable=True,
+        max_age=settings.MEDIA_CACHE_SECONDS,
+        shared=True,
         download_name=f"{image.key}-{height}.{processing.EXTENSIONS[thumb.format]}",
         varies_on_accept=bool(settings.THUMBNAIL_FORMATS),
     )

@@ -23,10 +23,12 @@ def serve(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _respond(request: HttpRequest, media: grants.MediaFile) -> HttpResponse:
+    # Kept at most MEDIA_CACHE_SECONDS, then revalidated (ETag), so a deleted image or a
+    # height the tier dropped is gone from caches within that time; never "immutable".
     if media.seconds_left is not None:  # an expiring link: never cached past its expiry
         cache_control = f"private, max-age={min(media.max_age, media.seconds_left)}"
-    elif media.immutable:
-        cache_control = f"public, max-age={media.max_age}, immutable"
+    elif media.shared:
+        cache_control = f"public, max-age={media.max_age}"
     else:
         cache_control = f"private, max-age={media.max_age}"
 

@@ -36,10 +36,16 @@ class Orphan:
         return self.name.endswith("/")
 
 
-def find(grace: timedelta, on_file: Callable[[], None] = lambda: None) -> Iterator[Orphan]:
+def find(
+    grace: timedelta,
+    on_file: Callable[[], None] = lambda: None,
+    on_young: Callable[[str], None] = lambda name: None,
+) -> Iterator[Orphan]:
     """Files without a row and empty folders, all older than ``grace``.
 
-    ``on_file`` is called once per file looked at (for a progress bar).
+    ``on_file`` is called once per file looked at (for a progress bar); ``on_young`` with
+    each file without a row that the grace period spares (so "nothing found" is not
+    mistaken for "nothing there").
     """
     cutoff = timezone.now() - grace
     for prefix in PREFIXES:
@@ -48,9 +54,9 @@ def find(grace: timedelta, on_file: Callable[[], None] = lambda: None) -> Iterat
             on_file()
             batch.append(name)
             if len(batch) >= BATCH:
-                yield from _unrecorded(batch, cutoff)
+                yield from _unrecorded(batch, cutoff, on_young)
                 batch = []
-        yield from _unrecorded(batch, cutoff)
+        yield from _unrecorded(batch, cutoff, on_young)
     yield from _empty_folders(cutoff)
 
 
@@ -90,7 +96,9 @@ def _recorded(names: list[str]) -> set[str]:
     return found
 
 
-def _unrecorded(names: list[str], cutoff: datetime) -> Iterator[Orphan]:
+def _unrecorded(
+    names: list[str], cutoff: datetime, on_young: Callable[[str], None]
+) -> Iterator[Orphan]:
     if not names:
         return
     recorded = _recorded(names)
@@ -104,6 +112,8 @@ def _unrecorded(names: list[str], cutoff: datetime) -> Iterator[Orphan]:
             continue
         if modified < cutoff:
             yield Orphan(name, size, modified)
+        else:
+            on_young(name)
 
 
 def _empty_folders(cutoff: datetime) -> Iterator[Orphan]:

@@ -73,6 +73,26 @@ def placeholder_of(rendered: list[processing.RenderedThumbnail]) -> str:
         return ""
 
 
+# The height of the tiny rendering a placeholder is made from when no thumbnail is at
+# hand (a worker makes them later, or the tier has none): BlurHash needs little.
+PLACEHOLDER_SOURCE_HEIGHT = 32
+
+
+def placeholder_from(decoded: processing.Decoded) -> str:
+    """The BlurHash of an upload from its decode, upright and in sRGB like a thumbnail."""
+    try:
+        tiny = processing.render_thumbnails(
+            decoded,
+            [PLACEHOLDER_SOURCE_HEIGHT],
+            options=thumbnail_options(),
+            limits=processing_limits(),
+        )
+    except processing.DECODE_ERRORS:
+        logger.warning("no placeholder could be made", exc_info=True)
+        return ""
+    return placeholder_of(tiny)
+
+
 def store_rendered(
     image: Image, fmt: str, rendered: list[processing.RenderedThumbnail]
 ) -> dict[int, Thumbnail]:

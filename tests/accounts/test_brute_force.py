@@ -1,8 +1,9 @@
 """One brute-force policy for every form that checks a password.
 
 Failures count per (username, client address), with a higher ceiling per address; the
-limit reached, that pair (or address) gets a JSON 429 with Retry-After, even for the
-right password. Other addresses keep signing in.
+limit reached, that pair (or address) gets a 429 with Retry-After, even for the
+right password (JSON from the API, an HTML page on the admin's and browsable API's forms). Other
+addresses keep signing in.
 """
 
 import pytest
@@ -61,8 +62,7 @@ def test_the_right_password_is_refused_after_the_limit_of_wrong_ones(form, victi
     assert not any(signed_in(response) for response in wrong)
     assert wrong[-1].status_code == 429  # the attempt that reaches the limit is refused too
     assert right.status_code == 429
-    assert right["Content-Type"] == "application/json"
-    assert "Too many failed sign-in attempts" in right.json()["detail"]
+    assert "Too many failed sign-in attempts" in right.content.decode()
     assert int(right["Retry-After"]) == 15 * 60
 
 
@@ -141,15 +141,35 @@ def test_a_success_clears_the_pairs_failures(victim):
     assert FORMS["api-token"](client, victim.username, PASSWORD).status_code == 200
 
 
-def test_admin_lockout_page_is_json_not_html(victim):
-    client = Client(REMOTE_ADDR="203.0.113.7")
+@pytest.mark.parametrize("form", ["admin", "browsable-api"])
+def test_a_person_locked_out_on_an_html_form_gets_an_html_page(form, victim):
+    attempt, client = FORMS[form], Client(REMOTE_ADDR="203.0.113.7")
     for i in range(LIMIT):
-        client.post("/admin/login/", {"username": victim.username, "password": f"g{i}"})
+        attempt(client, victim.username, f"g{i}")
 
-    response = client.post("/admin/login/", {"username": victim.username, "password": PASSWORD})
+    response = attempt(client, victim.username, PASSWORD)
 
     assert response.status_code == 429
-    assert set(response.json()) == {"detail"}
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "<h1>Too many failed sign-in attempts</h1>" in page
+    assert "Try again in 900 seconds." in page
+    assert int(response["Retry-After"]) == 15 * 60
+
+
+@pytest.mark.parametrize("form", ["api-token", "jwt-login"])
+def test_the_api_answers_a_lockout_in_json(form, victim):
+    attempt, client = FORMS[form], APIClient(REMOTE_ADDR="203.0.113.7")
+    for i in range(LIMIT):
+        attempt(client, victim.username, f"g{i}")
+
+    response = attempt(client, victim.username, PASSWORD)
+
+    assert response.status_code == 429
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "detail": "Too many failed sign-in attempts. Try again in 900 seconds."
+    }
 
 
 def test_sign_in_still_works_while_the_cache_server_is_down(make_user, request):

@@ -113,3 +113,70 @@ def test_create_user_with_unknown_tier_names_the_tiers_that_exist(db):
 def test_create_user_needs_a_password_for_a_new_user(db):
     with pytest.raises(CommandError, match="password"):
         call_command("create_user", "dave")
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "reason"),
+    [
+        ("erin", "short", "too short"),
+        ("frank-the-operator", "frank-the-operator", "too similar to the username"),
+        ("gina", "password123", "too common"),
+        ("hal", "83920174650192", "entirely numeric"),
+    ],
+)
+def test_create_user_refuses_passwords_the_validators_refuse(db, username, password, reason):
+    with pytest.raises(CommandError, match=reason):
+        call_command("create_user", username, "--password", password, stdout=StringIO())
+
+    assert not User.objects.filter(username=username).exists()
+
+
+def test_create_user_refuses_a_weak_new_password_for_an_existing_user(db):
+    call_command("create_user", "ivy", "--password", "a-long-passphrase", stdout=StringIO())
+
+    with pytest.raises(CommandError, match="too short"):
+        call_command("create_user", "ivy", "--password", "short", stdout=StringIO())
+
+    assert User.objects.get(username="ivy").check_password("a-long-passphrase")
+
+
+def tier_command(*args: str) -> str:
+    out = StringIO()
+    call_command("tier", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_tier_command_refuses_a_tier_without_heights_or_original(db):
+    with pytest.raises(CommandError, match="at least one thumbnail height"):
+        tier_command("Odd", "--heights", "")
+
+    assert not Tier.objects.filter(name="Odd").exists()
+
+
+def test_tier_command_takes_a_tier_with_only_the_original_link(db):
+    output = tier_command("Originals", "--heights", "", "--original")
+
+    assert "Created tier 'Originals': heights none; original link yes" in output
+
+
+def test_tier_command_does_not_rewrite_a_tier_named_in_another_case(db):
+    with pytest.raises(CommandError, match="There is already a tier named 'Basic'"):
+        tier_command("basic", "--heights", "300")
+
+    assert Tier.objects.get(name="Basic").thumbnail_heights == [200]
+    assert not Tier.objects.filter(name="basic").exists()
+
+
+def test_tier_command_says_what_it_changed(db):
+    output = tier_command("Basic", "--heights", "300", "--uploads-per-hour", "none")
+
+    assert output.splitlines()[0] == (
+        "Updated tier 'Basic': thumbnail heights 200 -> 300; uploads per hour 100 -> unlimited."
+    )
+    assert "get the new 300 px thumbnails" in output
+
+
+def test_tier_command_says_when_nothing_changed(db):
+    output = tier_command("Premium", "--heights", "400,200")
+
+    assert output.startswith("Nothing changed: tier 'Premium': heights 200, 400;")

@@ -36,6 +36,11 @@ def test_a_new_basic_user_sees_the_basic_tier_and_no_usage(client_for):
             },
             "max_megapixels": 25.0,
         },
+        "uploads": {
+            "max_bytes": 20 * 1024 * 1024,
+            "accepted_types": ["image/jpeg", "image/png"],
+            "field": "image",
+        },
     }
 
 

@@ -39,14 +39,16 @@ class TestTierCommand:
     def test_updates_only_what_is_given(self, db):
         tier_command("Studio", "--heights", "200", "--original", "--max-images", "50")
 
-        output = tier_command("studio", "--uploads-per-hour", "5", "--no-original")
+        output = tier_command("Studio", "--uploads-per-hour", "5", "--no-original")
 
         tier = Tier.objects.get(name="Studio")
         assert Tier.objects.filter(name__iexact="studio").count() == 1
         assert tier.thumbnail_heights == [200]
         assert tier.max_images == 50 and tier.uploads_per_hour == 5
         assert not tier.original_link
-        assert output.startswith("Updated tier 'Studio'")
+        assert output.startswith(
+            "Updated tier 'Studio': original link yes -> no; uploads per hour unlimited -> 5."
+        )
 
     def test_none_makes_a_limit_unlimited(self, db):
         tier_command("Basic", "--max-images", "none", "--max-megapixels", "unlimited")

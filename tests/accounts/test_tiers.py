@@ -82,3 +82,16 @@ def test_admin_form_explains_bad_heights(db, typed):
 
     assert not form.is_valid()
     assert form.errors["thumbnail_heights"]
+
+
+def test_admin_form_refuses_a_tier_whose_users_could_see_nothing(db):
+    form = TierForm(data={"name": "Odd", "thumbnail_heights": ""})
+
+    assert not form.is_valid()
+    assert "at least one thumbnail height" in str(form.errors["thumbnail_heights"])
+
+
+def test_a_tier_with_only_the_original_link_is_accepted(db):
+    form = TierForm(data={"name": "Originals", "thumbnail_heights": "", "original_link": "on"})
+
+    assert form.is_valid(), form.errors

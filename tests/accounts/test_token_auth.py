@@ -1,5 +1,6 @@
 """DRF token sign-in: `Authorization: Token <key>`."""
 
+import pytest
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD
@@ -49,6 +50,23 @@ def test_anonymous_requests_are_told_how_to_authenticate(db):
     response = APIClient().get(IMAGES)
 
     assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.parametrize("header", ["Bearer abc.def.ghi", "Basic YWxpY2U6cHc=", "JWT x"])
+def test_another_authorization_scheme_is_refused_naming_the_accepted_ones(make_user, header):
+    user = make_user()
+    client = APIClient()
+    client.force_login(user)  # even alongside a valid session: the header is a mistake
+    client.credentials(HTTP_AUTHORIZATION=header)
+
+    response = client.get(IMAGES)
+
+    assert response.status_code == 401
+    detail = response.json()["detail"]
+    scheme = header.split()[0]
+    assert detail.startswith(f"The authorization scheme '{scheme}' is not accepted.")
+    assert "Authorization: Token <key>" in detail and "jwt-login" in detail
     assert response["WWW-Authenticate"] == "Token"
 
 

@@ -19,7 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import ROOT, embedded_env, free_port, gunicorn_server, manage
+from tests.live_server import (
+    ROOT,
+    embedded_env,
+    free_port,
+    gunicorn_server,
+    manage,
+    waitress_server,
+)
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -154,6 +161,18 @@ def app(tmp_path_factory, origins) -> Iterator[App]:
     with gunicorn_server(port, env, app.log, "--threads", "4") as server:
         server.wait_healthy()
         yield app
+
+
+@pytest.fixture(scope="session")
+def make_run_app(app: App, tmp_path_factory) -> Iterator[App]:
+    """`make run`'s server (waitress, ``python -m imageapi.serve``) on the same data, with
+    a 1 MiB upload limit so that an oversized upload is quick to send."""
+    port = free_port()
+    env = {**app.env, "MAX_UPLOAD_BYTES": str(1024 * 1024)}
+    served = App(f"http://127.0.0.1:{port}", env, tmp_path_factory.mktemp("waitress") / "log")
+    with waitress_server(port, env, served.log) as server:
+        server.wait_healthy()
+        yield served
 
 
 @pytest.fixture(scope="session")

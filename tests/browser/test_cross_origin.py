@@ -1,5 +1,7 @@
 """A front end on another origin: images work from anywhere, the API only for listed origins."""
 
+import json
+
 from tests.browser.conftest import PASSWORD, App, Origin, Visit, upload_as
 from tests.conftest import image_bytes
 
@@ -77,3 +79,41 @@ def test_an_unlisted_origin_shows_the_thumbnail_but_is_refused_the_api(
     assert seen["canvas"] == "data:image/png;base64,"
     assert seen["me"].startswith("refused: TypeError")
     assert any("blocked by CORS policy" in error for error in visit.console_errors)
+
+
+TOO_LARGE_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Uploader on another origin</title>
+<link rel="icon" href="data:,"></head>
+<body>
+<script>
+  const form = new FormData();
+  form.append("image", new Blob([new Uint8Array({size})], {{type: "image/jpeg"}}), "big.jpg");
+  fetch("{api}/api/user/images/", {{
+      method: "POST", body: form, headers: {{"Authorization": "Token {token}"}}}})
+    .then((r) => r.json().then((body) => {{
+      document.body.dataset.answer = JSON.stringify({{status: r.status, body}});
+    }}))
+    .catch((e) => {{ document.body.dataset.answer = "failed: " + e; }});
+</script>
+</body></html>
+"""
+
+
+def test_a_listed_origin_reads_why_make_runs_server_refused_a_too_large_upload(
+    make_run_app: App, visit: Visit, origins
+):
+    listed, _ = origins
+    limit = int(make_run_app.env["MAX_UPLOAD_BYTES"])
+    listed.pages["/upload.html"] = TOO_LARGE_PAGE.format(
+        api=make_run_app.url, token=make_run_app.token("cy"), size=limit + 128 * 1024
+    )
+
+    visit.page.goto(listed.url + "/upload.html")
+    visit.page.wait_for_function("document.body.dataset.answer")
+    answer = visit.page.evaluate("document.body.dataset.answer")
+
+    assert not answer.startswith("failed"), answer  # a network error: no CORS headers
+    seen = json.loads(answer)
+    assert seen["status"] == 413
+    assert seen["body"]["detail"].startswith("The upload is ")
+    assert "MAX_UPLOAD_BYTES" in seen["body"]["detail"]

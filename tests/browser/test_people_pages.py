@@ -74,3 +74,23 @@ def test_admin_new_tier_heights_reach_a_users_thumbnails(app: App, visit: Visit)
     heights = page.eval_on_selector_all("img", "els => els.map(i => i.naturalHeight)")
     assert heights == [150, 300]
     assert visit.failed == []
+
+
+def test_browsable_api_log_out_signs_the_person_out(app: App, visit: Visit):
+    page = visit.page
+    page.goto(app.url + "/api-auth/login/?next=/api/user/images/")
+    page.fill("#id_username", "bob")
+    page.fill("#id_password", PASSWORD)
+    page.click("[type=submit]")
+    page.wait_for_url(app.url + "/api/user/images/")
+    assert page.locator(".navbar .dropdown-toggle", has_text="bob").is_visible()
+
+    page.click(".navbar .dropdown-toggle")
+    page.get_by_text("Log out").click()
+    page.wait_for_load_state()
+    page.goto(app.url + "/api/user/images/")
+
+    assert page.locator(".navbar a", has_text="Log in").is_visible()
+    assert page.locator(".navbar .dropdown-toggle", has_text="bob").count() == 0
+    assert page.locator(".response-info", has_text="401 Unauthorized").is_visible()
+    assert not [e for e in visit.console_errors if "Content Security Policy" in e]

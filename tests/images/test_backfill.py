@@ -2,10 +2,11 @@
 
 from io import StringIO
 
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 
 from accounts.models import Tier
-from images.models import Thumbnail
+from images.models import Image, Thumbnail
 
 
 def test_a_new_tier_height_appears_after_backfill(uploaded):
@@ -17,7 +18,7 @@ def test_a_new_tier_height_appears_after_backfill(uploaded):
     call_command("backfill_thumbnails", stdout=out, stderr=StringIO())
 
     assert Thumbnail.objects.filter(height=600).count() == 1
-    assert "1 images" in out.getvalue()
+    assert "Generated thumbnails for 1 image." in out.getvalue()
     heights = [t["height"] for t in client.get("/api/user/thumbnails/").json()]
     assert heights == [200, 400, 600]
 
@@ -96,3 +97,23 @@ def test_a_model_save_alone_makes_no_thumbnails(uploaded, django_capture_on_comm
         client.user.save()
 
     assert _heights() == [200]
+
+
+def test_backfill_of_one_user_takes_a_username_or_an_id(uploaded):
+    uploaded("Premium")
+    user = Image.objects.get().owner
+    Tier.objects.filter(name="Premium").update(thumbnail_heights=[200, 400, 600])
+
+    out = StringIO()
+    call_command("backfill_thumbnails", "--user", user.username, stdout=out, stderr=StringIO())
+
+    assert "Generated thumbnails for 1 image." in out.getvalue()
+    again = StringIO()
+    call_command("backfill_thumbnails", "--user", str(user.pk), stdout=again, stderr=StringIO())
+    assert "Every image has all its thumbnails." in again.getvalue()
+
+
+@pytest.mark.parametrize("given", ["nobody", "999999"])
+def test_backfill_of_an_unknown_user_fails_naming_it(db, given):
+    with pytest.raises(CommandError, match=f"There is no user '{given}'"):
+        call_command("backfill_thumbnails", "--user", given, stdout=StringIO())

@@ -68,12 +68,12 @@ def test_a_dry_run_lists_orphans_and_empty_folders_and_removes_nothing(kept):
 
     assert original in out and thumb in out
     assert "thumbnails/" + "d" * 32 + "/" in out
-    assert "2 files without a row (22 bytes), 1 empty folders" in out
+    assert "2 files without a row (22 bytes), 1 empty folder." in out
     assert "--delete" in out
     assert not any(name in out for name in kept)
     assert default_storage.exists(original) and default_storage.exists(thumb)
     assert folder.is_dir()
-    assert "files" in err  # the progress bar
+    assert "Checking stored files" in err  # the progress bar, labelled
 
 
 def test_delete_removes_orphans_and_their_folders_and_keeps_recorded_files(kept):
@@ -95,7 +95,11 @@ def test_files_younger_than_the_grace_period_are_left_alone(kept):
     in_flight = orphan("originals/ef/ef" + "0" * 30 + ".png", hours_old=0)
     older = orphan("originals/ef/ef" + "1" * 30 + ".png", hours_old=0.5)
 
-    assert cleanup("--delete")[0].startswith("Removed 0 files")
+    out, _ = cleanup("--delete")
+    assert out.startswith("Removed 0 files")
+    assert (
+        "2 files without a row are younger than the grace period (3600s) and were left alone" in out
+    )
     assert default_storage.exists(in_flight) and default_storage.exists(older)
 
     out, _ = cleanup("--delete", "--grace", "10m")
@@ -134,3 +138,15 @@ def test_a_bad_grace_period_is_refused(grace, db):
 
 def test_an_empty_storage_has_nothing_to_clean(db):
     assert cleanup()[0].strip() == "Nothing to clean up."
+
+
+def test_nothing_found_because_of_the_grace_period_is_not_called_nothing_to_clean(db):
+    orphan("originals/ab/ab" + "3" * 30 + ".jpg", hours_old=0)
+
+    out, _ = cleanup("--grace", "1h")
+
+    assert "Nothing to clean up" not in out
+    assert out.strip() == (
+        "1 file without a row is younger than the grace period (1h) and was left alone: "
+        "it may belong to an upload in flight."
+    )

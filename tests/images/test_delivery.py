@@ -38,12 +38,25 @@ def test_original_link_serves_the_uploaded_bytes(uploaded):
     assert response["Content-Length"] == str(len(data))
 
 
+def test_media_are_cached_at_most_media_cache_seconds_and_originals_never_in_shared_caches(
+    uploaded, settings
+):
+    settings.MEDIA_CACHE_SECONDS = 600
+    _, image = uploaded("Premium")
+
+    thumbnail = fetch(image["thumbnails"][0]["url"])
+    original = fetch(image["image"])
+
+    assert thumbnail["Cache-Control"] == "public, max-age=600"  # no year, no "immutable"
+    assert original["Cache-Control"] == "private, max-age=600"
+
+
 def test_responses_are_cacheable_and_revalidate_with_etag(uploaded):
     _, image = uploaded("Premium")
     url = image["thumbnails"][0]["url"]
 
     first = fetch(url)
-    assert "max-age=31536000" in first["Cache-Control"]
+    assert first["Cache-Control"] == "public, max-age=3600"
     etag = first["ETag"]
 
     again = fetch(url, HTTP_IF_NONE_MATCH=etag)

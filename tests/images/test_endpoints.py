@@ -45,7 +45,7 @@ def test_thumbnails_list_and_retrieve_shapes(uploaded):
         (image["id"], 200),
         (image["id"], 400),
     ]
-    assert set(listing[0]) == {"id", "image_id", "height", "thumbnail"}
+    assert set(listing[0]) == {"id", "image_id", "height", "thumbnail", "width", "actual_height"}
     assert listing[0]["thumbnail"] == image["thumbnails"][0]["url"]
     one = client.get(f"/api/user/thumbnails/{listing[1]['id']}/").json()
     assert one == listing[1]

@@ -53,6 +53,14 @@ class TestImageQuota:
         assert Image.objects.filter(owner=client.user).count() == 2
         assert stored_files() == files_before  # nothing left behind
 
+    def test_a_limit_of_one_reads_as_one_image(self, client_for, upload, limited_tier):
+        client = client_for(limited_tier(max_images=1))
+        assert upload(client).status_code == 201
+
+        detail = upload(client).json()["detail"]
+
+        assert "allows 1 stored image and you have 1." in detail
+
     def test_deleting_an_image_frees_its_slot(self, client_for, upload, limited_tier):
         client = client_for(limited_tier(max_images=1))
         first = upload(client).json()
@@ -153,6 +161,14 @@ class TestUploadRate:
         assert response["RateLimit-Remaining"] == "0"
         assert response["RateLimit-Reset"] == str(retry)
         assert response["RateLimit-Policy"] == "2;w=3600"
+
+    def test_a_rate_of_one_reads_as_one_upload(self, client_for, upload, limited_tier):
+        client = client_for(limited_tier(uploads_per_hour=1))
+        assert upload(client).status_code == 201
+
+        detail = upload(client).json()["detail"]
+
+        assert "allows 1 upload per hour and you have made 1 in the last hour" in detail
 
     def test_deleting_images_does_not_give_uploads_back(self, client_for, upload, limited_tier):
         client = client_for(limited_tier(uploads_per_hour=1))

@@ -95,6 +95,8 @@ class TestBeforeMigrate:
             ["create_user", "alice", "--password", "a-long-passphrase"],
             ["bootstrap"],
             ["backfill_thumbnails"],
+            ["cleanup_storage"],
+            ["tier", "Studio", "--heights", "200"],
             ["changepassword", "admin"],
         ],
         ids=lambda command: command[0],

@@ -91,7 +91,7 @@ def test_schema_generates_without_warnings_and_validates(db, tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yaml"))
 
 
-PROTECTED_ERRORS = {"401", "403", "404", "413", "429"}
+PROTECTED_ERRORS = {"401", "403", "429"}
 
 
 def operations(schema):
@@ -109,12 +109,43 @@ def test_every_protected_operation_documents_the_errors_it_can_answer(schema):
 
     assert len(protected) >= 9
     for path, method, op in protected:
-        assert set(op["responses"]) >= PROTECTED_ERRORS, (path, method)
+        answers = set(op["responses"])
+        assert answers >= PROTECTED_ERRORS, (path, method)
         assert "Retry-After" in op["responses"]["429"]["headers"]
-    upload_429 = schema["paths"]["/api/user/images/"]["post"]["responses"]["429"]
-    assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(
-        upload_429["headers"]
+        # 404 only where an object is named; 413 only where a body is sent.
+        assert ("404" in answers) == ("{id}" in path), (path, method)
+        assert ("413" in answers) == ("requestBody" in op), (path, method)
+    upload = schema["paths"]["/api/user/images/"]["post"]["responses"]
+    rate_fields = {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
+    assert rate_fields <= set(upload["429"]["headers"])
+    assert rate_fields <= set(upload["201"]["headers"])
+
+
+@pytest.mark.parametrize("path", ["/api/user/images/", "/api/user/thumbnails/"])
+def test_a_bad_page_is_a_documented_400_with_its_field(schema, path):
+    listing = schema["paths"][path]["get"]
+    limit = next(p for p in listing["parameters"] if p["name"] == "limit")
+
+    assert limit["schema"]["minimum"] == 1
+    bad = listing["responses"]["400"]["content"]["application/json"]
+    assert bad["schema"]["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
+    assert "limit" in next(iter(bad["examples"].values()))["value"]
+
+
+def test_the_upload_documents_its_field_errors_its_415_and_real_image_types(schema):
+    upload = schema["paths"]["/api/user/images/"]["post"]
+    form = upload["requestBody"]["content"]["multipart/form-data"]
+
+    assert form["encoding"]["image"]["contentType"] == "image/jpeg, image/png"
+    assert (
+        schema["components"]["schemas"]["ImageUploadRequest"]["properties"]["image"]["minLength"]
+        == 1
     )
+    field_errors = upload["responses"]["400"]["content"]["application/json"]
+    assert "additionalProperties" in field_errors["schema"] and field_errors["examples"]
+    unsupported = upload["responses"]["415"]["content"]["application/json"]
+    assert unsupported["schema"] == {"$ref": "#/components/schemas/Detail"}
+    assert unsupported["examples"]
 
 
 def test_path_ids_are_integers_everywhere(schema):
@@ -194,3 +225,24 @@ def test_the_favicon_is_served_where_browsers_look(db):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("image/")
     assert finders.find("favicon.svg")  # what the docs pages link to
+
+
+@pytest.mark.parametrize("path", ["/api/", "/api/user/"])
+def test_the_api_roots_point_to_the_docs_the_schema_and_every_endpoint(db, path):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer not-read-here")
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    root = response.json()
+    assert root["docs"] == "http://testserver/api/docs/"
+    assert root["schema"] == "http://testserver/api/schema/"
+    assert root["redoc"] == "http://testserver/api/redoc/"
+    assert root["endpoints"]["images"] == "http://testserver/api/user/images/"
+    assert root["endpoints"]["token"] == "http://testserver/api/user/token/"
+    assert root["endpoints"]["expiring-link"].endswith("/api/user/link/{id}/?time={seconds}")
+
+
+def test_the_api_roots_are_not_part_of_the_schema(schema):
+    assert "/api/" not in schema["paths"] and "/api/user/" not in schema["paths"]

@@ -15,6 +15,8 @@ import pytest
 
 from tests.live_server import embedded_env, free_port, make_run_server
 
+FRONT_END = "http://front.example"
+
 pytestmark = pytest.mark.skipif(not shutil.which("flock"), reason="needs flock (util-linux)")
 
 
@@ -35,7 +37,9 @@ def two_servers(tmp_path_factory):
     """Two `make run` in one checkout, started at the same moment on one data dir."""
     data = tmp_path_factory.mktemp("run-data")
     (data / "home").mkdir()  # where a control socket would appear
-    env = embedded_env(data, SECURE_COOKIES="0", HOME=str(data / "home"))
+    env = embedded_env(
+        data, SECURE_COOKIES="0", HOME=str(data / "home"), CORS_ALLOWED_ORIGINS=FRONT_END
+    )
     ports = [free_port(), free_port()]
     with ExitStack() as running:
         servers = [
@@ -44,12 +48,23 @@ def two_servers(tmp_path_factory):
         ]
         for server in servers:
             server.wait_healthy(timeout=120)
-        yield SimpleNamespace(ports=ports, home=data / "home")
+        yield SimpleNamespace(
+            ports=ports, home=data / "home", logs=[data / f"run-{port}.log" for port in ports]
+        )
 
 
 def test_two_servers_started_at_once_both_serve(two_servers):
     for port in two_servers.ports:
         assert healthz(port)[0] == 200
+
+
+def test_make_run_says_what_it_does_instead_of_echoing_its_commands(two_servers):
+    output = two_servers.logs[0].read_text()
+
+    assert "== Preparing the database (migrate)" in output
+    assert "== Serving http://127.0.0.1:" in output
+    echoed = [line for line in output.splitlines() if line.startswith(("flock ", "HOST=", "PORT="))]
+    assert echoed == []
 
 
 def test_no_control_socket_is_shared_between_servers(two_servers):
@@ -101,6 +116,15 @@ def test_clients_trickling_requests_do_not_hold_up_healthz(two_servers, what, he
         thread.join(timeout=10)
 
 
+def raw_request(port: int, request_head: bytes) -> http.client.HTTPResponse:
+    """Send a request head as given (no body) and read the answer."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(request_head)
+    response = http.client.HTTPResponse(sock)
+    response.begin()
+    return response
+
+
 @pytest.mark.parametrize(
     ("request_head", "status"),
     [
@@ -116,11 +140,26 @@ def test_clients_trickling_requests_do_not_hold_up_healthz(two_servers, what, he
     ],
 )
 def test_what_the_server_itself_refuses_is_answered_in_json(two_servers, request_head, status):
-    with socket.create_connection(("127.0.0.1", two_servers.ports[0]), timeout=10) as sock:
-        sock.sendall(request_head)
-        answer = sock.makefile("rb").read()
+    response = raw_request(two_servers.ports[0], request_head)
 
-    head, _, body = answer.partition(b"\r\n\r\n")
-    assert head.split(b" ", 2)[1] == str(status).encode(), answer
-    assert b"Content-Type: application/json" in head
-    assert json.loads(body)["detail"]
+    assert response.status == status
+    assert response.getheader("Content-Type") == "application/json"
+    assert json.loads(response.read())["detail"]
+
+
+def test_an_oversized_upload_gets_the_apps_message_with_cors_headers(two_servers):
+    response = raw_request(
+        two_servers.ports[0],
+        b"POST /api/user/images/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Origin: " + FRONT_END.encode() + b"\r\n"
+        b"Content-Type: multipart/form-data; boundary=x\r\n"
+        b"Content-Length: 21037057\r\n\r\n",
+    )
+
+    assert response.status == 413
+    assert response.getheader("Access-Control-Allow-Origin") == FRONT_END
+    assert response.getheader("Connection") == "close"  # the unread body is not a request
+    assert json.loads(response.read()) == {
+        "detail": "The upload is 21,037,057 bytes; the limit is 21,037,056 bytes "
+        "(MAX_UPLOAD_BYTES plus form overhead)."
+    }

@@ -111,3 +111,27 @@ class TestJudgingAnswers:
         good = Outcome(0, "Updated user 'admin' (tier Basic).\n", "", None)
         assert check(step, good, self.BASE) == []
         assert check(step, Outcome(0, "Created user 'bob'", "", None), self.BASE)
+
+
+def test_every_answer_the_readme_prints_ends_with_a_newline():
+    """A curl that prints its answer to the terminal adds one (``-w '\\n'``): JSON has
+    none, so the next prompt or answer would run into it when the steps are pasted."""
+    steps = parse_steps((ROOT / "README.md").read_text())
+    printing = [
+        s.command
+        for s in steps
+        if s.command.lstrip().startswith("curl ") and " -o " not in s.command
+    ]
+
+    assert printing  # the README has some
+    assert [c for c in printing if "-w '\\n'" not in c] == []
+
+
+def test_the_readme_image_example_shows_every_field_of_an_image():
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("An image looks like this", 1)[1].split("```json", 1)[1]
+    example = example.split("```", 1)[0]
+
+    for field in ('"width"', '"actual_height"', '"same_size_as"', '"placeholder"'):
+        assert field in example
+    assert "eyJ" not in example  # the link shape of an older token format

@@ -59,3 +59,5 @@ def test_the_readme_examples_answer_what_the_readme_shows(server, tmp_path):
         for p in check(step, outcome, server["BASE"])
     ]
     assert not problems, "\n".join(problems)
+    # Run in a checkout, the examples must leave nothing behind in it.
+    assert sorted(p.name for p in scratch.iterdir()) == [".venv", "manage.py"]

@@ -144,7 +144,9 @@ def test_a_body_over_the_limit_is_a_json_413(front):
     assert response.status == 413
     assert response.getheader("Content-Type") == "application/json"
     assert response.getheader("Cache-Control") == "no-store"
-    assert json.loads(response.read()) == {"detail": "The request body is too large."}
+    assert json.loads(response.read()) == {
+        "detail": "The request body is over the limit of 21m (MAX_UPLOAD_BYTES plus form overhead)."
+    }
 
 
 def test_json_is_gzipped_and_static_files_use_their_gz(front, static):
@@ -337,3 +339,26 @@ def test_nginx_terminates_tls_with_hsts_and_https_links(
     assert body["previous"].startswith(f"https://127.0.0.1:{tls_port}/")
     # Plain HTTP is sent to https.
     assert http("GET", front + "/api/user/images/")[0] == 308
+
+
+def test_nginxs_own_413_can_be_read_by_a_listed_origin_only(gunicorn, nginx, static):
+    listed, unlisted = "http://front.example", "http://elsewhere.example"
+    front = nginx(gunicorn(), static, CORS_ALLOWED_ORIGINS=f"http://other.example,{listed}")
+
+    def too_large(origin: str):
+        connection = HTTPConnection(urlsplit(front).netloc, timeout=10)
+        connection.putrequest("POST", "/api/user/images/")
+        connection.putheader("Origin", origin)
+        connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+        connection.putheader("Content-Length", str(30 * 1024 * 1024))
+        connection.endheaders()
+        return connection.getresponse()
+
+    allowed, refused = too_large(listed), too_large(unlisted)
+
+    assert allowed.status == refused.status == 413
+    assert allowed.getheader("Access-Control-Allow-Origin") == listed
+    assert allowed.getheader("Access-Control-Allow-Credentials") == "true"
+    assert allowed.getheader("Cache-Control") == "no-store"
+    assert json.loads(allowed.read())["detail"].startswith("The request body is over the limit")
+    assert refused.getheader("Access-Control-Allow-Origin") is None

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.services import flush_expired_logins
-from accounts.tiers.quotas import forget_old_uploads
+from accounts.tiers.quotas import counted, forget_old_uploads
 
 
 class Command(BaseCommand):
@@ -14,6 +14,6 @@ class Command(BaseCommand):
         deleted = flush_expired_logins()
         uploads = forget_old_uploads()
         self.stdout.write(
-            f"Deleted {deleted} expired sign-ins and refresh tokens, "
-            f"and {uploads} upload records past the rate window."
+            f"Deleted {counted(deleted, 'expired sign-in or refresh-token row')}, "
+            f"and {counted(uploads, 'upload record')} past the rate window."
         )

@@ -3,9 +3,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from accounts.models import Tier
-from accounts.tiers.services import create_or_update_tier
+from accounts.tiers.services import TierChange, create_or_update_tier
+from imageapi.database_state import ensure_migrated
 
 UNLIMITED = {"none", "unlimited"}
 
@@ -46,7 +48,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("name")
+        parser.add_argument(
+            "name",
+            help="The tier's exact name (a tier whose name differs only in case is refused).",
+        )
         parser.add_argument("--heights", type=_heights, help="Thumbnail heights, e.g. 200,400.")
         parser.add_argument(
             "--original",
@@ -64,28 +69,54 @@ class Command(BaseCommand):
         parser.add_argument("--max-megapixels", type=_limit(Decimal), default=argparse.SUPPRESS)
 
     def handle(self, *args, name: str, heights, original, expiring, **options) -> None:
-        fields: dict[str, object] = {}
-        if heights is not None:
-            fields["thumbnail_heights"] = heights
-        if original is not None:
-            fields["original_link"] = original
-        if expiring is not None:
-            fields["expiring_links"] = expiring
-        for limit in Tier.LIMIT_FIELDS:
-            if limit in options:
-                fields[limit] = options[limit]
+        ensure_migrated()
+        given = {
+            "thumbnail_heights": heights,
+            "original_link": original,
+            "expiring_links": expiring,
+        }
+        fields = {field: value for field, value in given.items() if value is not None}
+        fields.update({limit: options[limit] for limit in Tier.LIMIT_FIELDS if limit in options})
         try:
-            tier, created, _ = create_or_update_tier(name, **fields)
+            change = create_or_update_tier(name, **fields)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
-        self.stdout.write(
-            self.style.SUCCESS(f"{'Created' if created else 'Updated'} {describe(tier)}")
-        )
+        self.report(change)
+
+    def report(self, change: TierChange) -> None:
+        """Say what happened: created, which fields changed (before -> after), or nothing."""
+        if change.created:
+            self.stdout.write(self.style.SUCCESS(f"Created {describe(change.tier)}"))
+        elif change.changed:
+            what = "; ".join(
+                f"{field.replace('_', ' ')} {show(old)} -> {show(new)}"
+                for field, (old, new) in change.changed.items()
+            )
+            self.stdout.write(self.style.SUCCESS(f"Updated tier {change.tier.name!r}: {what}."))
+            self.stdout.write(f"Now {describe(change.tier)}")
+        else:
+            self.stdout.write(f"Nothing changed: {describe(change.tier)}")
+        if change.gained:
+            users = change.tier.users.count()
+            self.stdout.write(
+                f"Its {users:,} {ngettext('user', 'users', users)} get the new "
+                f"{show(sorted(change.gained))} px thumbnails in the background."
+            )
+
+
+def show(value: object) -> str:
+    """A field's value as an operator reads it."""
+    if value is None:
+        return "unlimited"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return f"{value:,}" if isinstance(value, int | Decimal) else str(value)
 
 
 def describe(tier) -> str:
-    def limit(value) -> str:
-        return "unlimited" if value is None else f"{value:,}"
+    limit = show
 
     heights = ", ".join(map(str, tier.thumbnail_heights)) or "none"
     return (

@@ -3,8 +3,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
+from imageapi.database_state import ensure_migrated
 from images.files import orphans
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -54,10 +56,19 @@ class Command(BaseCommand):
             grace_period = duration(grace)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
+        # Without the database every file would look like an orphan.
+        ensure_migrated()
         files = folders = size = 0
+        young: list[str] = []
         # The bar goes to the command's error stream (a terminal), never into the listing.
-        with tqdm(unit=" files", disable=verbosity == 0, file=RawStream(self.stderr)) as progress:
-            for orphan in orphans.find(grace_period, on_file=progress.update):
+        bar = tqdm(
+            desc="Checking stored files",
+            unit=" files",
+            disable=verbosity == 0,
+            file=RawStream(self.stderr),
+        )
+        with bar as progress:
+            for orphan in orphans.find(grace_period, progress.update, young.append):
                 if orphan.is_folder:
                     folders += 1
                 else:
@@ -68,10 +79,37 @@ class Command(BaseCommand):
                     progress.write(f"{orphan.name}  ({label})", file=self.stdout, end="")
                 if delete:
                     orphans.remove(orphan)
-        summary = f"{files} files without a row ({size:,} bytes), {folders} empty folders"
+        if files or folders or delete or not young:
+            self.report(files, folders, size, delete)
+        if young:
+            self.stdout.write(spared(len(young), grace.strip()))
+
+    def report(self, files: int, folders: int, size: int, delete: bool) -> None:
+        summary = (
+            f"{count(files, 'file')} without a row ({size:,} bytes), "
+            f"{count(folders, 'empty folder')}"
+        )
         if delete:
             self.stdout.write(self.style.SUCCESS(f"Removed {summary}."))
         elif files or folders:
             self.stdout.write(self.style.WARNING(f"Found {summary}. Run with --delete to remove."))
         else:
             self.stdout.write("Nothing to clean up.")
+
+
+def count(n: int, noun: str) -> str:
+    """``1 file``, ``2 files``: a count with its noun in the right number."""
+    return f"{n:,} {ngettext(noun, noun + 's', n)}"
+
+
+def spared(n: int, grace: str) -> str:
+    """Why files without a row were not listed: the grace period spares them."""
+    if n == 1:
+        return (
+            f"1 file without a row is younger than the grace period ({grace}) and was left "
+            "alone: it may belong to an upload in flight."
+        )
+    return (
+        f"{n:,} files without a row are younger than the grace period ({grace}) and were "
+        "left alone: they may belong to uploads in flight."
+    )
