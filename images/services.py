@@ -9,6 +9,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -26,8 +27,19 @@ from images.thumbnails import concurrency, rendering, tasks
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Uploaded:
+    image: Image
+    rate: quotas.UploadRate | None  # the owner's hourly rate after this upload
+
+
 def upload_image(owner: User, upload: UploadedFile) -> Image:
-    """Validate and store an upload, then make its thumbnails.
+    """Validate and store an upload, then make its thumbnails (see :func:`upload_and_count`)."""
+    return upload_and_count(owner, upload).image
+
+
+def upload_and_count(owner: User, upload: UploadedFile) -> Uploaded:
+    """Validate and store an upload, make its thumbnails, and say how much rate is left.
 
     Nothing is left behind when the upload is refused or storing it fails.
     """
@@ -38,11 +50,12 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
     info = decoded.info
     del decoded  # the pixels are not needed while the original is stored
     key = secrets.token_hex(16)
+    rates: list[quotas.UploadRate | None] = []
 
     def record(names: list[str]) -> Image:
         with transaction.atomic():
             # Under the owner's lock: two uploads racing for the last slot take turns.
-            quotas.claim_upload(owner, size=len(data), pixels=info.width * info.height)
+            rates[:] = [quotas.claim_upload(owner, size=len(data), pixels=info.width * info.height)]
             return Image.objects.create(
                 owner=owner,
                 key=key,
@@ -67,7 +80,7 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
         except Exception:
             logger.exception("thumbnails for image %s failed; they will be made on demand", key)
     signals.announce_ready(image)
-    return image
+    return Uploaded(image, rates[0])
 
 
 def _read_upload(upload: UploadedFile) -> bytes:

@@ -34,6 +34,7 @@ from accounts.tiers.policy import Entitlements, entitlements
 from imageapi.errors import NotAllowed, RateLimited
 
 WINDOW = timedelta(hours=1)
+WINDOW_SECONDS = int(WINDOW.total_seconds())
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,11 @@ def check_upload(user: User, *, size: int) -> None:
     enforce(entitlements(user), usage(user), size=size)
 
 
-def claim_upload(user: User, *, size: int, pixels: int | None = None) -> None:
+def claim_upload(user: User, *, size: int, pixels: int | None = None) -> "UploadRate | None":
     """Take an upload slot for the image row the surrounding transaction creates.
 
-    Raises ``RateLimited`` or ``NotAllowed``, which rolls the transaction back.
+    Raises ``RateLimited`` or ``NotAllowed``, which rolls the transaction back. Returns
+    the hourly rate left after this upload (None when the tier does not limit it).
     """
     if not transaction.get_connection().in_atomic_block:  # the lock would end at once
         raise RuntimeError("claim_upload must run in the transaction that creates the image")
@@ -101,8 +103,10 @@ def claim_upload(user: User, *, size: int, pixels: int | None = None) -> None:
         User.objects.select_for_update().filter(pk=user.pk).values_list("pk").get()
     # (SQLite has no row locks: its IMMEDIATE transactions already let one writer in.)
     now = timezone.now()
-    enforce(entitlements(user), usage(user, now=now), size=size, pixels=pixels)
+    allowed, used = entitlements(user), usage(user, now=now)
+    enforce(allowed, used, size=size, pixels=pixels)
     UploadRecord.objects.create(user=user, at=now)
+    return _rate(allowed, used.uploads_in_window + 1, used.window_frees_in or WINDOW_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -116,17 +120,14 @@ class UploadRate:
     window: int
 
 
-def upload_rate(user: User) -> UploadRate | None:
-    """The user's upload rate now; None when their tier does not limit it."""
-    allowed = entitlements(user)
+def _rate(allowed: Entitlements, uploads: int, frees_in: int) -> UploadRate | None:
     if allowed.uploads_per_hour is None:
         return None
-    used = usage(user)
     return UploadRate(
         limit=allowed.uploads_per_hour,
-        remaining=max(0, allowed.uploads_per_hour - used.uploads_in_window),
-        reset=used.window_frees_in or 0,
-        window=int(WINDOW.total_seconds()),
+        remaining=max(0, allowed.uploads_per_hour - uploads),
+        reset=frees_in,
+        window=WINDOW_SECONDS,
     )
 
 

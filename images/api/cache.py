@@ -232,7 +232,11 @@ def _bytes_response(
     request: HttpRequest, plain: bytes, compressed: bytes, headers: tuple[tuple[str, str], ...]
 ) -> HttpResponse:
     gzipped = accepts_gzip(request) and len(compressed) < len(plain)
-    response = HttpResponse(compressed if gzipped else plain)
+    body = compressed if gzipped else plain
+    response = HttpResponse(body)
+    # Said here, as no inner middleware runs on a hit: without it the server would send
+    # the answer chunked and end a keep-alive connection after it.
+    response["Content-Length"] = str(len(body))
     for name, value in headers:
         response[name] = value
     vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]

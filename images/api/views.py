@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.serializers import FIELD_ERRORS, DetailSerializer
-from accounts.tiers import entitlements, quotas
+from accounts.tiers import entitlements
 from imageapi.error_responses import rate_limit_headers
 from imageapi.errors import NotFound
 from images import processing, selectors, services
@@ -236,10 +236,10 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
     def create(self, request: Request) -> Response:
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
-        image = services.upload_image(request.user, form.validated_data["image"])
+        uploaded = services.upload_and_count(request.user, form.validated_data["image"])
+        image, rate = uploaded.image, uploaded.rate
         row = {column: getattr(image, column) for column in selectors.IMAGE_COLUMNS}
         # The rate the upload counted against, as on a 429: a client can slow down first.
-        rate = quotas.upload_rate(request.user)
         headers = (
             rate_limit_headers(rate.limit, rate.remaining, rate.reset, rate.window) if rate else {}
         )

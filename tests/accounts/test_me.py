@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Tier, UploadRecord
+from images.processing.formats import MIME_TYPES, SOURCE_FORMATS
 from tests.conftest import image_bytes
 
 
@@ -38,7 +39,7 @@ def test_a_new_basic_user_sees_the_basic_tier_and_no_usage(client_for):
         },
         "uploads": {
             "max_bytes": 20 * 1024 * 1024,
-            "accepted_types": ["image/jpeg", "image/png"],
+            "accepted_types": [MIME_TYPES[name] for name in SOURCE_FORMATS],
             "field": "image",
         },
     }
