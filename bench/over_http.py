@@ -496,15 +496,11 @@ def report(results: dict) -> None:
         f"\n  over HTTP: {CLIENTS} client threads, no gzip asked; {setup['rounds']} rounds of "
         f"{setup['seconds']:g} s per target and server, alternating"
     )
-    for server, targets_ in http.items():
-        first = next(iter(targets_.values()))
-        kept = (
-            "kept alive" if first["keep_alive"] else "a new one per request (closed by the server)"
-        )
-        print(f"  {server}: connections {kept}")
+    for server, by_target in http.items():
+        print(f"  {server}: connections {_keep_alive(by_target)}")
     print(
         f"  {'':26} {'server':12} {'req/s':>8} {'p50':>9} {'p90':>9} {'bytes':>9}"
-        f" {'requests':>9} {'hits':>5}"
+        f" {'requests':>9} {'conns':>7} {'hits':>5}"
     )
     for target in TARGETS:
         for server in http:
@@ -512,6 +508,7 @@ def report(results: dict) -> None:
             print(
                 f"  {target.name:26} {server:12} {r['rps']:8.1f} {r['p50'] * 1000:6.1f} ms"
                 f" {r['p90'] * 1000:6.1f} ms {r['bytes']:9,} {r['requests']:9,}"
+                f" {r['connections']:7,}"
                 f" {r['hits']:5.0%}"
             )
     print("\n  scale: the full images list from `make run`'s server (fresh for each size)")
@@ -524,6 +521,16 @@ def report(results: dict) -> None:
             f"{entry['rss_kb'] / 1024:.0f} -> {entry['peak_kb'] / 1024:.0f} MB "
             f"(+{entry['growth_kb'] / 1024:.1f} MB) in 1 of {entry['processes']} processes"
         )
+
+
+def _keep_alive(by_target: dict[str, dict]) -> str:
+    """How the server treated the clients' connections, in words."""
+    closing = [name for name, entry in by_target.items() if not entry["keep_alive"]]
+    if not closing:
+        return "kept alive"
+    if len(closing) == len(by_target):
+        return "closed by the server after every answer"
+    return f"kept alive, but closed by the server after every answer of: {', '.join(closing)}"
 
 
 def targets(results: dict) -> list[tuple[str, str, bool]]:

@@ -53,7 +53,11 @@ def test_the_uncached_list_is_the_whole_list_and_never_a_hit(results):
 
 def test_make_run_keeps_connections_alive_and_gunicorn_sync_workers_do_not(results):
     make_run, gunicorn = results["http"][over_http.MAKE_RUN], results["http"][over_http.GUNICORN]
-    assert all(entry["keep_alive"] for entry in make_run.values())
+    # Whether an answer ends the connection depends on it too (waitress closes after one
+    # without Content-Length); /healthz has one.
+    healthz = make_run[over_http.HEALTHZ.name]
+    assert healthz["keep_alive"]
+    assert healthz["connections"] <= over_http.CLIENTS
     assert not any(entry["keep_alive"] for entry in gunicorn.values())
     assert all(entry["closed"] == entry["requests"] for entry in gunicorn.values())
     assert all(entry["connections"] == entry["requests"] for entry in gunicorn.values())
