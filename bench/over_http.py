@@ -521,6 +521,8 @@ def report(results: dict) -> None:
             f"{entry['rss_kb'] / 1024:.0f} -> {entry['peak_kb'] / 1024:.0f} MB "
             f"(+{entry['growth_kb'] / 1024:.1f} MB) in 1 of {entry['processes']} processes"
         )
+        runs = ", ".join(f"{seconds * 1000:,.0f}" for seconds in entry["times"])
+        print(f"  {'':15} each run, ms: {runs}")
 
 
 def _keep_alive(by_target: dict[str, dict]) -> str:
@@ -615,6 +617,11 @@ def main(argv: list[str] | None = None) -> int:
         child(path, int(images), [int(s) for s in sizes.split(",") if s], int(rounds))
         return 0
     started = time.perf_counter()
+    print(
+        f"both servers over HTTP: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
         results = measure(Path(tmp), rounds=args.rounds, seconds=args.seconds)
     report(results)
