@@ -61,7 +61,7 @@ ROUNDS = 3
 SECONDS = 2.0  # per target, server and round
 WARMUP_SECONDS = 0.5
 IN_PROCESS_ROUNDS = 200
-SCALE_REPEATS = 3
+SCALE_REPEATS = 5
 REQUEST_TIMEOUT = 120
 HOST = "127.0.0.1"
 IMAGES_PATH = "/api/user/images/"
@@ -523,6 +523,10 @@ def report(results: dict) -> None:
         )
         runs = ", ".join(f"{seconds * 1000:,.0f}" for seconds in entry["times"])
         print(f"  {'':15} each run, ms: {runs}")
+    small, large = results["scale"][0], results["scale"][-1]
+    if large["count"] > small["count"]:
+        marginal = (large["seconds"] - small["seconds"]) / (large["count"] - small["count"])
+        print(f"  each 1,000 images more: {marginal * 1e6:.1f} ms (the medians' difference)")
 
 
 def _keep_alive(by_target: dict[str, dict]) -> str:
