@@ -2,7 +2,7 @@
 
 Run from the repository root (``make bench``)::
 
-    python -m bench                     # everything, ~4-6 minutes on 2 cores
+    python -m bench                     # everything, ~6-8 minutes on 2 cores
     python -m bench --reps 3            # quicker, noisier
     python -m bench --only worst,targets  # some sections: speed, memory, worst, targets
 
