@@ -97,7 +97,7 @@ $(VENV)/.bench-installed: $(TESTING)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,bench]"
 	@touch $@
 
-bench: $(VENV)/.bench-installed ## Thumbnail speed and memory vs Pillow thumbnail() and libvips, upload latency, API reads vs conventional DRF (orjson on both sides)
+bench: $(VENV)/.bench-installed ## Thumbnail speed and memory vs Pillow thumbnail() and libvips, upload latency, API reads vs conventional DRF (orjson on both sides), both servers over HTTP
 	$(BIN)/python -m bench
 
 $(VENV)/.loadtest-installed: $(TESTING)

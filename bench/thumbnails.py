@@ -2,7 +2,7 @@
 
 Run from the repository root (``make bench``)::
 
-    python -m bench                     # everything, ~4-6 minutes on 2 cores
+    python -m bench                     # everything, ~6-8 minutes on 2 cores
     python -m bench --reps 3            # quicker, noisier
     python -m bench --only worst,targets  # some sections: speed, memory, worst, targets
 
@@ -22,7 +22,9 @@ the 24 MP one stored sideways with EXIF orientation 6, and a 12 MP RGBA PNG), th
 * targets: the goals, each printed as MET or MISSED (the exit code stays 0);
 * upload: upload latency (p50, p90) of the 12 MP JPEG through a real server;
 * api: the images and thumbnails lists, ours against conventional DRF code, in process
-  and over HTTP (:mod:`bench.reads`).
+  and over HTTP (:mod:`bench.reads`);
+* http: `make run`'s server against compose's gunicorn with Redis, side by side over
+  HTTP, and the full list of 10,000 and 50,000 images (:mod:`bench.over_http`).
 
 Sections are plain functions taking the shared :class:`Context`; to add one (say,
 "upload latency through the API"), write ``def section_upload_latency(ctx)`` and add it
@@ -52,6 +54,7 @@ from pathlib import Path
 from PIL import ExifTags, Image, ImageDraw, ImageOps
 
 from bench.api import section_upload_latency
+from bench.over_http import section_http
 from bench.reads import section_api_reads
 from images.processing import ImageRejected, Limits, ThumbnailOptions, inspect, render_thumbnails
 from images.processing.encode import PNG_COMPRESS_LEVEL
@@ -570,6 +573,7 @@ SECTIONS: dict[str, Callable[[Context], None]] = {
     "targets": section_targets,
     "upload": section_upload_latency,
     "api": section_api_reads,
+    "http": section_http,
 }
 
 
