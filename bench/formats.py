@@ -5,7 +5,7 @@
 alone). Each file is made here from the same photo-like picture, grain and all (a hard
 case: 7.6 MB as HEIC); the HEIC, AVIF and JPEG are also made from a phone-like version of
 it, its grain smoothed away as a phone's noise reduction does, the HEIC in 512-pixel grid
-tiles as iPhones write it (2.1 MB, the size of an iPhone's 12 MP photo). Then, in a
+tiles as iPhones write it (2.1 MB, about what an iPhone writes for 12 MP). Then, in a
 fresh subprocess per file, what an upload does: validate and decode once, render the
 Enterprise set (heights 200 and 400) in the canonical thumbnail format. Reported: the
 median wall time of the repetitions (and its CPU time, all threads: more than the wall
