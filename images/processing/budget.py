@@ -49,23 +49,29 @@ def jpeg_coefficient_bytes(header: Header) -> int:
 
 
 def decoder_bytes(header: Header) -> int:
-    """Full-size buffers a decoder holds besides the Pillow image it fills.
+    """Full-size buffers a decoder holds besides the Pillow image it fills (measured:
+    peak RSS of one decode, in bytes a pixel, is in the README's Formats section).
 
     * WebP: libwebp's animation decoder (Pillow uses it for every WebP) keeps two RGBA
       canvases, and hands Pillow the frame as a bytes copy: 12 bytes a pixel.
-    * AVIF: libavif's YCbCr planes (up to 3 samples a pixel, 2 bytes each above 8 bits,
-      plus alpha), its RGBA output and the bytes copy Pillow reads it from.
-    * HEIF: libde265's and libheif's YCbCr planes (the assembled grid for a tiled
-      image), and libheif's interleaved 8-bit RGB(A) copy that Pillow copies from.
+    * AVIF: libavif's YCbCr planes (up to 3 samples a pixel plus alpha, 2 bytes each
+      above 8 bits) and its RGBA output, then the bytes copy of it that Pillow reads:
+      the planes and two 4-byte copies before Pillow's image exists, the planes, the
+      bytes and Pillow's image after. Both peaks are the planes + 8 bytes a pixel.
+    * HEIF: libheif converts the decoded HEVC planes into an interleaved 8-bit RGB(A)
+      buffer (4 bytes a pixel with alpha) that Pillow copies from; the planes are freed
+      before that copy, except an alpha image's plane or, above 8 bits, a wider one: a
+      sample a pixel (2 bytes above 8 bits) on top. A grid's tiles are decoded and
+      converted one (per thread) at a time into that one buffer.
     """
     pixels = header.width * header.height
     sample = 2 if header.sample_bits > 8 else 1
     if header.format == "WEBP":
         return 12 * pixels
     if header.format == "AVIF":
-        return (4 * sample + 4 + 4) * pixels
-    if header.format == "HEIF":
         return (4 * sample + 4) * pixels
+    if header.format == "HEIF":
+        return (4 + sample) * pixels
     return 0
 
 

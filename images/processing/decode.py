@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import io
 import math
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pi_heif
-from PIL import Image
+from PIL import AvifImagePlugin, Image
 
 from images.processing import budget
 from images.processing.errors import (
@@ -39,15 +40,21 @@ from images.processing.types import ImageInfo, Limits, ThumbnailOptions
 
 DEFAULT_OPTIONS = ThumbnailOptions()
 
+# Threads one decode may use: the cores this process may run on. The decode slots
+# (images.thumbnails.concurrency) bound how many decodes run at once.
+DECODE_THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 # libheif (through pi-heif): decode the primary image only, never its thumbnails, depth
-# or auxiliary images, on one thread (the caller bounds how many decodes run at once),
-# and keep libheif's own security limits on. These are the library's process-wide
-# options, the same for every caller, so setting them here reads no setting.
+# or auxiliary images, and keep libheif's own security limits on. DECODE_THREADS is how
+# many grid tiles libheif decodes at once (phones write 512x512 tiles; a single-image
+# HEVC stream is decoded on one thread by libde265 whatever it says). libavif's dav1d
+# gets the same bound through Pillow's AVIF plugin. These are the libraries'
+# process-wide options, the same for every caller, so setting them here reads no setting.
 pi_heif.options.THUMBNAILS = False
 pi_heif.options.DEPTH_IMAGES = False
 pi_heif.options.AUX_IMAGES = False
-pi_heif.options.DECODE_THREADS = 1
+pi_heif.options.DECODE_THREADS = DECODE_THREADS
 pi_heif.options.DISABLE_SECURITY_LIMITS = False
+AvifImagePlugin.DEFAULT_MAX_THREADS = DECODE_THREADS
 # Formats whose decoder applies the container's rotation and mirroring (irot/imir)
 # itself: their EXIF orientation is informational and must not be applied again.
 _TRANSFORMED_BY_DECODER = frozenset({"HEIF"})
@@ -162,35 +169,21 @@ def _has_alpha(im: Image.Image) -> bool:
     return im.mode == "P" and im.palette is not None and im.palette.mode == "RGBA"
 
 
-class _HeifImage:
-    """A HEIF file opened (headers parsed by libheif) but not decoded: what Pillow's
-    ``Image.open`` gives for the other formats."""
+def _open(data: bytes, header: Header) -> Image.Image:
+    """Open ``data`` as ``header.format``, reading headers only.
 
-    def __init__(self, data: bytes) -> None:
-        # 10- and 12-bit images are converted to 8 bits by libheif as it converts
-        # YCbCr to RGB, so nothing wider than 8 bits ever reaches Pillow.
-        self.heif = pi_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
-        self.size = self.heif.size
-        self.width, self.height = self.size
-        self.mode = "RGBA" if self.heif.has_alpha else "RGB"
-        self.info = self.heif.info
-
-    def getexif(self) -> Image.Exif:
-        return Image.Exif()  # libheif applied irot/imir; EXIF orientation is ignored
-
-
-def _open(data: bytes, header: Header) -> Image.Image | _HeifImage:
-    """Open ``data`` as ``header.format``, reading headers only."""
+    A HEIF file is opened with pi-heif's Pillow image class, without registering it as
+    a Pillow plugin: libheif parses the boxes now and decodes on ``load()``. 10- and
+    12-bit images are converted to 8 bits by libheif as it converts YCbCr to RGB, so
+    nothing wider than 8 bits reaches Pillow; libheif applies irot/imir and pi-heif
+    resets the EXIF orientation to match.
+    """
     if header.format == "HEIF":
-        return _HeifImage(data)
+        return pi_heif.HeifImageFile(io.BytesIO(data))
     return Image.open(io.BytesIO(data), formats=[header.format])
 
 
-def _load(im: Image.Image | _HeifImage) -> Image.Image:
+def _load(im: Image.Image) -> Image.Image:
     """Decode the pixels (the first frame of an animation; a HEIF file's primary image)."""
-    if isinstance(im, _HeifImage):
-        image = im.heif.to_pillow()  # the primary image, rotated and mirrored by libheif
-        image.info = {"icc_profile": im.info.get("icc_profile")}
-        return image
     im.load()
     return im

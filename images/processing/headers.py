@@ -13,7 +13,9 @@ import math
 import re
 import struct
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from images.processing.errors import ImageRejected, corrupt, too_many_pixels
 from images.processing.formats import accepted_formats
@@ -124,56 +126,92 @@ _JPEG_PROGRESSIVE = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
 # The end of entropy-coded data: 0xFF followed by neither a stuffed 0x00, a restart
 # marker (D0-D7) nor another fill byte.
 _NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+# (width, height, progressive, sampling) of a frame header.
+_JpegFrame = tuple[int, int, bool, tuple[tuple[int, int], ...]]
+
+
+@dataclass
+class _JpegWalk:
+    """What the segment walk has found so far."""
+
+    frame: _JpegFrame | None = None
+    segments: int = 0
+    scans: int = 0
 
 
 def _jpeg_header(data: bytes, limits: Limits) -> Header:
     """Walk every segment to the end of the image: frame size, sampling, scan count."""
-    pos, end = 2, len(data)
-    frame: tuple[int, int, bool, tuple[tuple[int, int], ...]] | None = None
-    segments = scans = 0
-    while pos < end and data[pos] == 0xFF:
-        # Markers are 0xFF, any number of 0xFF fill bytes, then the marker code.
-        while pos < end and data[pos] == 0xFF:
-            pos += 1
-        if pos >= end:
-            break
-        marker = data[pos]
-        pos += 1
-        if marker == 0x01 or 0xD0 <= marker <= 0xD7:
-            continue  # standalone markers carry no length
-        if marker == 0xD9 or pos + 2 > end:
-            break  # end of image (anything after it, e.g. an MPO's second frame, is unread)
-        (length,) = struct.unpack_from(">H", data, pos)
-        if length < 2:
-            break
-        segments += 1
-        if segments > limits.max_segments:
-            raise _too_many_segments("JPEG", "marker segments", limits.max_segments)
-        if marker in _JPEG_SOF:
-            frame = _jpeg_frame(data, pos, marker, frame)
-        pos += length
-        if marker == 0xDA:
-            scans += 1
-            if scans > limits.max_jpeg_scans:
-                raise ImageRejected(
-                    f"The JPEG has more than {limits.max_jpeg_scans:,} scans, and each one "
-                    "costs a full pass over the image (ordinary progressive JPEGs have about "
-                    f"10; the limit is {limits.max_jpeg_scans:,}, MAX_JPEG_SCANS). Save it "
-                    "again as a baseline or ordinary progressive JPEG and upload it again.",
-                    code=ImageRejected.TOO_MANY_SCANS,
-                )
-            found = _NEXT_MARKER.search(data, pos)
-            if found is None:
-                break  # truncated inside a scan: the decoder reports it
-            pos = found.start()
-    if frame is None:
+    walk = _JpegWalk()
+    pos: int | None = 2
+    while pos is not None and pos < len(data) and data[pos] == 0xFF:
+        pos = _jpeg_segment(data, pos, walk, limits)
+    if walk.frame is None:
         raise corrupt("JPEG", "no frame header")
-    width, height, progressive, sampling = frame
+    width, height, progressive, sampling = walk.frame
     check_pixels(width, height, limits)
-    return Header("JPEG", width, height, progressive, scans, sampling)
+    return Header("JPEG", width, height, progressive, walk.scans, sampling)
 
 
-def _jpeg_frame(data: bytes, pos: int, marker: int, largest):
+def _jpeg_segment(data: bytes, pos: int, walk: _JpegWalk, limits: Limits) -> int | None:
+    """Read the marker at ``pos`` and its segment; the next position, or None at the end."""
+    marker, pos = _jpeg_marker(data, pos)
+    if marker is None:
+        return None
+    if marker == 0x01 or 0xD0 <= marker <= 0xD7:
+        return pos  # standalone markers carry no length
+    length = _jpeg_length(data, pos, marker)
+    if length is None:
+        return None
+    walk.segments += 1
+    if walk.segments > limits.max_segments:
+        raise _too_many_segments("JPEG", "marker segments", limits.max_segments)
+    if marker in _JPEG_SOF:
+        walk.frame = _jpeg_frame(data, pos, marker, walk.frame)
+    if marker == 0xDA:
+        return _jpeg_scan(data, pos + length, walk, limits)
+    return pos + length
+
+
+def _jpeg_marker(data: bytes, pos: int) -> tuple[int | None, int]:
+    """The marker code at ``pos`` and the position after it (None past the data's end).
+
+    Markers are 0xFF, any number of 0xFF fill bytes, then the marker code.
+    """
+    end = len(data)
+    while pos < end and data[pos] == 0xFF:
+        pos += 1
+    if pos >= end:
+        return None, pos
+    return data[pos], pos + 1
+
+
+def _jpeg_length(data: bytes, pos: int, marker: int) -> int | None:
+    """The segment's length, or None where the walk ends: the end of the image
+    (anything after it, e.g. an MPO's second frame, is unread), or a cut-off length."""
+    if marker == 0xD9 or pos + 2 > len(data):
+        return None
+    (length,) = struct.unpack_from(">H", data, pos)
+    return length if length >= 2 else None
+
+
+def _jpeg_scan(data: bytes, pos: int, walk: _JpegWalk, limits: Limits) -> int | None:
+    """Count a scan and skip its entropy-coded data: the next marker's position."""
+    walk.scans += 1
+    if walk.scans > limits.max_jpeg_scans:
+        raise ImageRejected(
+            f"The JPEG has more than {limits.max_jpeg_scans:,} scans, and each one "
+            "costs a full pass over the image (ordinary progressive JPEGs have about "
+            f"10; the limit is {limits.max_jpeg_scans:,}, MAX_JPEG_SCANS). Save it "
+            "again as a baseline or ordinary progressive JPEG and upload it again.",
+            code=ImageRejected.TOO_MANY_SCANS,
+        )
+    found = _NEXT_MARKER.search(data, pos)
+    return None if found is None else found.start()  # None: cut off inside a scan
+
+
+def _jpeg_frame(
+    data: bytes, pos: int, marker: int, largest: _JpegFrame | None
+) -> _JpegFrame | None:
     """The frame a SOF segment describes, if larger than ``largest`` (bound the biggest)."""
     if pos + 8 > len(data):
         return largest
@@ -209,13 +247,65 @@ def png_chunks(data: bytes):
 _TEXT_CHUNKS = frozenset({b"tEXt", b"zTXt", b"iTXt"})
 
 
+class _Inflater(Protocol):
+    """What the walk uses of a ``zlib.decompressobj()``."""
+
+    def decompress(self, data: bytes | memoryview, /, max_length: int = ...) -> bytes: ...
+
+    @property
+    def unconsumed_tail(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class _PngChunk:
+    ctype: bytes
+    start: int  # offset of its data
+    payload: memoryview
+
+
+@dataclass
+class _PngWalk:
+    """What the chunk walk has found after the image header."""
+
+    ihdr: tuple[int, ...]  # width, height, bit depth, colour type, ..., interlace
+    exif: bytes | None = None
+    seen_palette: bool = False
+    seen_data: bool = False
+    seen_end: bool = False
+    text_total: int = 0
+    inflated: int = 0
+    inflater: _Inflater = field(default_factory=zlib.decompressobj)
+
+
 def _png_header(data: bytes, limits: Limits) -> Header:
     """Walk every chunk: CRCs, the IHDR, palette, text and ICC sizes, the end chunk."""
-    ihdr = None
-    exif = None
-    seen_palette = seen_data = seen_end = False
-    text_total = inflated = 0
-    inflater = zlib.decompressobj()
+    walk: _PngWalk | None = None
+    for chunk in _checked_png_chunks(data, limits):
+        if walk is None:
+            walk = _PngWalk(_png_first_header(data, chunk, limits))
+        elif chunk.ctype in _PNG_CHUNKS:
+            _PNG_CHUNKS[chunk.ctype](walk, chunk, limits)
+    if walk is None:
+        raise corrupt("PNG", "no image header")
+    width, height, bit_depth, colour_type, _, _, interlace = walk.ihdr
+    if (colour_type, bit_depth) not in PNG_BYTES_PER_PIXEL:
+        raise corrupt("PNG", f"bit depth {bit_depth} with colour type {colour_type}")
+    if width == 0 or height == 0:
+        raise corrupt("PNG", "no pixels")
+    _png_check_complete(walk)
+    return Header(
+        "PNG",
+        width,
+        height,
+        bit_depth=bit_depth,
+        colour_type=colour_type,
+        interlaced=bool(interlace),
+        exif=walk.exif,
+    )
+
+
+def _checked_png_chunks(data: bytes, limits: Limits) -> Iterator[_PngChunk]:
+    """Every chunk, each whole, within the count limit and passing its CRC."""
     view = memoryview(data)
     for chunks, (ctype, start, length) in enumerate(png_chunks(data), start=1):
         stop = start + length
@@ -227,73 +317,93 @@ def _png_header(data: bytes, limits: Limits) -> Header:
         payload = view[start:stop]
         if zlib.crc32(payload, zlib.crc32(ctype)) != crc:
             raise corrupt("PNG", f"the {ctype.decode('latin-1')} chunk fails its checksum")
-        if ihdr is None:
-            if ctype != b"IHDR" or length != 13:
-                raise corrupt("PNG", "no image header first")
-            ihdr = struct.unpack_from(">IIBBBBB", data, start)
-            check_pixels(ihdr[0], ihdr[1], limits)
-        elif ctype == b"IHDR" and length == 13:
-            # Pillow would take a second header's size: bound it too.
-            width, height = struct.unpack_from(">II", data, start)
-            check_pixels(width, height, limits)
-        elif ctype == b"PLTE":
-            seen_palette = True
-        elif ctype == b"IDAT":
-            seen_data = True
-            inflated += _inflate_counting(inflater, payload, png_raw_size(ihdr) - inflated)
-        elif ctype == b"fdAT":
-            seen_data = True
-        elif ctype == b"IEND":
-            seen_end = True
-        elif ctype == b"eXIf":
-            exif = bytes(payload)
-        elif ctype in _TEXT_CHUNKS or ctype == b"iCCP":
-            size = _inflated_size(ctype, bytes(payload), limits.max_text_chunk)
-            what = "Its ICC profile" if ctype == b"iCCP" else "A text chunk"
-            if size > limits.max_text_chunk:
-                raise _metadata_too_large(
-                    f"{what} ({ctype.decode()}) inflates", limits.max_text_chunk
-                )
-            if ctype != b"iCCP":
-                text_total += size
-                if text_total > limits.max_text_total:
-                    raise _metadata_too_large("Its text chunks inflate", limits.max_text_total)
-    if ihdr is None:
-        raise corrupt("PNG", "no image header")
-    width, height, bit_depth, colour_type, _, _, interlace = ihdr
-    if (colour_type, bit_depth) not in PNG_BYTES_PER_PIXEL:
-        raise corrupt("PNG", f"bit depth {bit_depth} with colour type {colour_type}")
-    if width == 0 or height == 0:
-        raise corrupt("PNG", "no pixels")
-    if colour_type == 3 and not seen_palette:
+        yield _PngChunk(ctype, start, payload)
+
+
+def _png_first_header(data: bytes, chunk: _PngChunk, limits: Limits) -> tuple[int, ...]:
+    if chunk.ctype != b"IHDR" or len(chunk.payload) != 13:
+        raise corrupt("PNG", "no image header first")
+    ihdr = struct.unpack_from(">IIBBBBB", data, chunk.start)
+    check_pixels(ihdr[0], ihdr[1], limits)
+    return ihdr
+
+
+def _png_check_complete(walk: _PngWalk) -> None:
+    """The chunks an image needs are there, and its image data inflates to every row."""
+    if walk.ihdr[3] == 3 and not walk.seen_palette:
         raise corrupt("PNG", "a palette image without its palette")
-    if not seen_data or not seen_end:
+    if not walk.seen_data or not walk.seen_end:
         raise corrupt("PNG", "cut off before its end chunk")
-    if inflated < png_raw_size(ihdr):
+    if walk.inflated < png_raw_size(walk.ihdr):
         # Pillow would fill the missing rows with black, and call it a success.
         raise corrupt("PNG", "its image data ends early")
-    return Header(
-        "PNG",
-        width,
-        height,
-        bit_depth=bit_depth,
-        colour_type=colour_type,
-        interlaced=bool(interlace),
-        exif=exif,
-    )
+
+
+def _png_second_header(walk: _PngWalk, chunk: _PngChunk, limits: Limits) -> None:
+    # Pillow would take a second header's size: bound it too.
+    if len(chunk.payload) == 13:
+        width, height = struct.unpack_from(">II", chunk.payload)
+        check_pixels(width, height, limits)
+
+
+def _png_palette(walk: _PngWalk, chunk: _PngChunk, limits: Limits) -> None:
+    walk.seen_palette = True
+
+
+def _png_image_data(walk: _PngWalk, chunk: _PngChunk, limits: Limits) -> None:
+    walk.seen_data = True
+    wanted = png_raw_size(walk.ihdr) - walk.inflated
+    walk.inflated += _inflate_counting(walk.inflater, chunk.payload, wanted)
+
+
+def _png_frame_data(walk: _PngWalk, chunk: _PngChunk, limits: Limits) -> None:
+    walk.seen_data = True
+
+
+def _png_end(walk: _PngWalk, chunk: _PngChunk, limits: Limits) -> None:
+    walk.seen_end = True
+
+
+def _png_exif(walk: _PngWalk, chunk: _PngChunk, limits: Limits) -> None:
+    walk.exif = bytes(chunk.payload)
+
+
+def _png_text_or_icc(walk: _PngWalk, chunk: _PngChunk, limits: Limits) -> None:
+    """Bound what a text or ICC chunk inflates to, each and (text) all together."""
+    ctype = chunk.ctype
+    size = _inflated_size(ctype, bytes(chunk.payload), limits.max_text_chunk)
+    what = "Its ICC profile" if ctype == b"iCCP" else "A text chunk"
+    if size > limits.max_text_chunk:
+        raise _metadata_too_large(f"{what} ({ctype.decode()}) inflates", limits.max_text_chunk)
+    if ctype != b"iCCP":
+        walk.text_total += size
+        if walk.text_total > limits.max_text_total:
+            raise _metadata_too_large("Its text chunks inflate", limits.max_text_total)
+
+
+# What the walk does with each chunk type after the image header; others are skipped.
+_PNG_CHUNKS: dict[bytes, Callable[[_PngWalk, _PngChunk, Limits], None]] = {
+    b"IHDR": _png_second_header,
+    b"PLTE": _png_palette,
+    b"IDAT": _png_image_data,
+    b"fdAT": _png_frame_data,
+    b"IEND": _png_end,
+    b"eXIf": _png_exif,
+    **{ctype: _png_text_or_icc for ctype in (*_TEXT_CHUNKS, b"iCCP")},
+}
 
 
 # Inflate image data in pieces of this size: the output is counted and thrown away.
 INFLATE_PIECE = 256 * 1024
 
 
-def _inflate_counting(inflater, chunk: memoryview, wanted: int) -> int:
+def _inflate_counting(inflater: _Inflater, chunk: memoryview, wanted: int) -> int:
     """Inflate one IDAT chunk's share of the stream, keeping none of it; bytes made."""
     made = 0
     try:
         # Fed in slices: unconsumed_tail is a copy, so keep what it can hold small.
         for offset in range(0, len(chunk), INFLATE_PIECE):
-            pending = chunk[offset : offset + INFLATE_PIECE]
+            pending: bytes | memoryview = chunk[offset : offset + INFLATE_PIECE]
             while pending and made < wanted:
                 made += len(inflater.decompress(pending, INFLATE_PIECE))
                 pending = inflater.unconsumed_tail
@@ -382,6 +492,16 @@ PNG_BYTES_PER_PIXEL = {
 # ----------------------------------------------------------------------------- GIF
 
 
+@dataclass
+class _GifWalk:
+    """What the block walk has found so far."""
+
+    screen: tuple[int, int]  # the logical screen's width and height
+    blocks: int = 0
+    frames: int = 0
+    first: tuple[int, int] | None = None  # the canvas the first frame is decoded onto
+
+
 def _gif_header(data: bytes, limits: Limits) -> Header:
     """Walk every block: the logical screen, each frame's descriptor, the frame count.
 
@@ -393,38 +513,54 @@ def _gif_header(data: bytes, limits: Limits) -> Header:
         raise corrupt("GIF", "no logical screen descriptor")
     screen_w, screen_h, packed = struct.unpack_from("<HHB", data, 6)
     check_pixels(screen_w, screen_h, limits)
-    pos = 13 + (3 << ((packed & 7) + 1) if packed & 0x80 else 0)
-    frames = blocks = 0
-    first: tuple[int, int] | None = None
-    while pos < end:
-        introducer = data[pos]
-        if introducer == 0x3B:  # trailer
-            break
-        blocks += 1
-        if blocks > limits.max_segments:
-            raise _too_many_segments("GIF", "blocks", limits.max_segments)
-        if introducer == 0x21:  # extension: label, then data sub-blocks
-            pos = _gif_sub_blocks(data, pos + 2)
-        elif introducer == 0x2C:  # image descriptor
-            if pos + 10 > end:
-                break
-            left, top, width, height, flags = struct.unpack_from("<HHHHB", data, pos + 1)
-            frames += 1
-            check_frames("GIF", frames, limits)
-            pos += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
-            pos = _gif_sub_blocks(data, pos + 1)  # after the LZW minimum code size
-            if first is None:
-                if pos > end:
-                    raise corrupt("GIF", "its first frame is cut off")
-                first = (max(screen_w, left + width), max(screen_h, top + height))
-                check_pixels(*first, limits)
-        else:
-            break  # garbage after the frames: decoders stop here too
-    if first is None:
+    walk = _GifWalk((screen_w, screen_h))
+    pos: int | None = 13 + _gif_colour_table(packed)
+    while pos is not None and pos < end:
+        pos = _gif_block(data, pos, walk, limits)
+    if walk.first is None:
         raise corrupt("GIF", "no image in it")
-    if first[0] == 0 or first[1] == 0:
+    if walk.first[0] == 0 or walk.first[1] == 0:
         raise corrupt("GIF", "no pixels")
-    return Header("GIF", first[0], first[1], frames=frames)
+    return Header("GIF", walk.first[0], walk.first[1], frames=walk.frames)
+
+
+def _gif_colour_table(flags: int) -> int:
+    """Bytes of the colour table a screen or image descriptor's flags announce."""
+    return 3 << ((flags & 7) + 1) if flags & 0x80 else 0
+
+
+def _gif_block(data: bytes, pos: int, walk: _GifWalk, limits: Limits) -> int | None:
+    """Read the block at ``pos``: the position after it, or None where the walk ends."""
+    introducer = data[pos]
+    if introducer == 0x3B:  # trailer
+        return None
+    walk.blocks += 1
+    if walk.blocks > limits.max_segments:
+        raise _too_many_segments("GIF", "blocks", limits.max_segments)
+    if introducer == 0x21:  # extension: label, then data sub-blocks
+        return _gif_sub_blocks(data, pos + 2)
+    if introducer == 0x2C:  # image descriptor
+        return _gif_image(data, pos, walk, limits)
+    return None  # garbage after the frames: decoders stop here too
+
+
+def _gif_image(data: bytes, pos: int, walk: _GifWalk, limits: Limits) -> int | None:
+    """Count a frame, bounding the first one's canvas; the position after its data."""
+    end = len(data)
+    if pos + 10 > end:
+        return None
+    left, top, width, height, flags = struct.unpack_from("<HHHHB", data, pos + 1)
+    walk.frames += 1
+    check_frames("GIF", walk.frames, limits)
+    pos += 10 + _gif_colour_table(flags)
+    pos = _gif_sub_blocks(data, pos + 1)  # after the LZW minimum code size
+    if walk.first is None:
+        if pos > end:
+            raise corrupt("GIF", "its first frame is cut off")
+        screen_w, screen_h = walk.screen
+        walk.first = (max(screen_w, left + width), max(screen_h, top + height))
+        check_pixels(*walk.first, limits)
+    return pos
 
 
 def _gif_sub_blocks(data: bytes, pos: int) -> int:
@@ -441,37 +577,83 @@ def _gif_sub_blocks(data: bytes, pos: int) -> int:
 # ---------------------------------------------------------------------------- WebP
 
 
+@dataclass(frozen=True)
+class _RiffChunk:
+    fourcc: bytes
+    start: int  # offset of its data
+    length: int
+
+
+@dataclass
+class _WebpWalk:
+    """What the chunk walk has found so far."""
+
+    chunks: int = 0
+    frames: int = 0
+    size: tuple[int, int] | None = None  # of the (first) bitstream
+    canvas: tuple[int, int] | None = None  # of the VP8X header
+    exif: bytes | None = None
+
+
 def _webp_header(data: bytes, limits: Limits) -> Header:
     """Walk every RIFF chunk: the canvas (VP8X) or bitstream size, frames, EXIF."""
     end = min(len(data), 8 + struct.unpack_from("<I", data, 4)[0])
-    pos, chunks, frames = 12, 0, 0
-    size: tuple[int, int] | None = None
-    canvas: tuple[int, int] | None = None
-    exif = None
+    walk = _WebpWalk()
+    pos = 12
     while pos + 8 <= end:
-        fourcc, length = struct.unpack_from("<4sI", data, pos)
-        start, pos = pos + 8, pos + 8 + length + (length & 1)
-        chunks += 1
-        if chunks > limits.max_segments:
-            raise _too_many_segments("WebP", "chunks", limits.max_segments)
-        if start + length > end:
-            raise corrupt("WebP", f"cut off inside its {fourcc.decode('latin-1')} chunk")
-        if fourcc == b"VP8X" and length >= 10 and canvas is None:
-            canvas = (_u24(data, start + 4) + 1, _u24(data, start + 7) + 1)
-            check_pixels(*canvas, limits)
-        elif fourcc in (b"VP8 ", b"VP8L") and size is None:
-            size = _webp_bitstream_size(fourcc, data[start : start + min(length, 10)])
-            check_pixels(*size, limits)
-        elif fourcc == b"ANMF" and length >= 16:
-            frames += 1
-            check_frames("WebP", frames, limits)
-            check_pixels(_u24(data, start + 6) + 1, _u24(data, start + 9) + 1, limits)
-        elif fourcc == b"EXIF":
-            exif = data[start : start + length]
-    width, height = canvas or size or (0, 0)
+        pos = _webp_chunk(data, pos, end, walk, limits)
+    width, height = walk.canvas or walk.size or (0, 0)
     if not width or not height:
         raise corrupt("WebP", "no image in it")
-    return Header("WEBP", width, height, exif=exif, frames=max(frames, 1))
+    return Header("WEBP", width, height, exif=walk.exif, frames=max(walk.frames, 1))
+
+
+def _webp_chunk(data: bytes, pos: int, end: int, walk: _WebpWalk, limits: Limits) -> int:
+    """Check and read the chunk at ``pos``; the position of the next one."""
+    fourcc, length = struct.unpack_from("<4sI", data, pos)
+    start = pos + 8
+    walk.chunks += 1
+    if walk.chunks > limits.max_segments:
+        raise _too_many_segments("WebP", "chunks", limits.max_segments)
+    if start + length > end:
+        raise corrupt("WebP", f"cut off inside its {fourcc.decode('latin-1')} chunk")
+    if fourcc in _WEBP_CHUNKS:
+        _WEBP_CHUNKS[fourcc](walk, _RiffChunk(fourcc, start, length), data, limits)
+    return start + length + (length & 1)
+
+
+def _webp_canvas(walk: _WebpWalk, chunk: _RiffChunk, data: bytes, limits: Limits) -> None:
+    if chunk.length >= 10 and walk.canvas is None:
+        walk.canvas = (_u24(data, chunk.start + 4) + 1, _u24(data, chunk.start + 7) + 1)
+        check_pixels(*walk.canvas, limits)
+
+
+def _webp_bitstream(walk: _WebpWalk, chunk: _RiffChunk, data: bytes, limits: Limits) -> None:
+    if walk.size is None:
+        head = data[chunk.start : chunk.start + min(chunk.length, 10)]
+        walk.size = _webp_bitstream_size(chunk.fourcc, head)
+        check_pixels(*walk.size, limits)
+
+
+def _webp_frame(walk: _WebpWalk, chunk: _RiffChunk, data: bytes, limits: Limits) -> None:
+    if chunk.length >= 16:
+        walk.frames += 1
+        check_frames("WebP", walk.frames, limits)
+        check_pixels(_u24(data, chunk.start + 6) + 1, _u24(data, chunk.start + 9) + 1, limits)
+
+
+def _webp_exif(walk: _WebpWalk, chunk: _RiffChunk, data: bytes, limits: Limits) -> None:
+    walk.exif = data[chunk.start : chunk.start + chunk.length]
+
+
+# What the walk reads of each chunk type; others are skipped.
+_WEBP_CHUNKS: dict[bytes, Callable[[_WebpWalk, _RiffChunk, bytes, Limits], None]] = {
+    b"VP8X": _webp_canvas,
+    b"VP8 ": _webp_bitstream,
+    b"VP8L": _webp_bitstream,
+    b"ANMF": _webp_frame,
+    b"EXIF": _webp_exif,
+}
 
 
 def _u24(data: bytes, pos: int) -> int:
@@ -509,8 +691,26 @@ def _isobmff_brands(data: bytes) -> frozenset[bytes]:
     return frozenset(body[i : i + 4] for i in range(0, len(body) - 3, 4) if i != 4)
 
 
-def _boxes(data: bytes, start: int, end: int, counter: list[int], limits: Limits, fmt: str):
+@dataclass
+class _BoxWalk:
+    """The box walk's input, its box count, and what it collects from the meta box
+    (item ids are plain ints)."""
+
+    data: bytes
+    limits: Limits
+    label: str  # the format as messages name it
+    boxes: int = 0
+    primary: int | None = None
+    types: dict[int, bytes] = field(default_factory=dict)
+    properties: list[tuple[bytes, bytes]] = field(default_factory=list)  # ipco, from 1
+    associations: dict[int, list[int]] = field(default_factory=dict)  # item -> properties
+    derived: dict[int, list[int]] = field(default_factory=dict)  # dimg: item -> its tiles
+    sequence_frames: int = 0
+
+
+def _boxes(walk: _BoxWalk, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
     """Yield (type, payload start, payload end) of each box between start and end."""
+    data, fmt, limits = walk.data, walk.label, walk.limits
     pos = start
     while pos + 8 <= end:
         size, kind = struct.unpack_from(">I4s", data, pos)
@@ -523,23 +723,11 @@ def _boxes(data: bytes, start: int, end: int, counter: list[int], limits: Limits
             size = end - pos
         if size < header or pos + size > end:
             raise corrupt(fmt, f"a {kind.decode('latin-1')} box runs past its end")
-        counter[0] += 1
-        if counter[0] > limits.max_segments:
+        walk.boxes += 1
+        if walk.boxes > limits.max_segments:
             raise _too_many_segments(fmt, "boxes", limits.max_segments)
         yield kind, pos + header, pos + size
         pos += size
-
-
-@dataclass
-class _Items:
-    """What the walk collects from the meta box (item ids are plain ints)."""
-
-    primary: int | None = None
-    types: dict[int, bytes] | None = None
-    properties: list[tuple[bytes, bytes]] | None = None  # ipco, in order (index from 1)
-    associations: dict[int, list[int]] | None = None  # item -> property indexes
-    derived: dict[int, list[int]] | None = None  # dimg: item -> the items it is made of
-    sequence_frames: int = 0
 
 
 def _isobmff_header(data: bytes, brands: frozenset[bytes], limits: Limits) -> Header:
@@ -551,110 +739,113 @@ def _isobmff_header(data: bytes, brands: frozenset[bytes], limits: Limits) -> He
     """
     fmt = "AVIF" if brands & _AVIF_BRANDS else "HEIF"
     label = "AVIF" if fmt == "AVIF" else "HEIC"
-    items = _Items(types={}, properties=[], associations={}, derived={})
-    counter = [0]
-    _walk(data, 0, len(data), items, counter, limits, label, depth=0)
-    if items.sequence_frames:
-        check_frames(label, items.sequence_frames, limits)
-    if items.primary is None or items.primary not in items.types:
+    walk = _BoxWalk(data, limits, label)
+    _walk(walk, 0, len(data), depth=0)
+    if walk.sequence_frames:
+        check_frames(label, walk.sequence_frames, limits)
+    if walk.primary is None or walk.primary not in walk.types:
         raise corrupt(label, "no primary image")
-    primary = items.primary
-    item_type = items.types[primary]
+    primary = walk.primary
+    item_type = walk.types[primary]
     if fmt == "HEIF" and item_type == b"av01":
         fmt, label = "AVIF", "AVIF"
-    width, height = _ispe(items, primary, label)
+    width, height = _ispe(walk, primary, label)
     check_pixels(width, height, limits)
-    tiles = items.derived.get(primary, []) if item_type in (b"grid", b"iovl", b"iden") else []
+    tiles = walk.derived.get(primary, []) if item_type in (b"grid", b"iovl", b"iden") else []
     if len(tiles) > limits.max_tiles:
-        raise ImageRejected(
-            f"The {label} image is made of {len(tiles):,} tiles; the limit is "
-            f"{limits.max_tiles:,} (MAX_TILES), and cameras use a few hundred at most. "
-            "Save it again with an ordinary image editor and upload it again.",
-            code=ImageRejected.TOO_MANY_TILES,
-        )
+        raise _too_many_tiles(label, len(tiles), limits)
     # Every tile is decoded in full: together they must fit the pixel limit too.
     tile_pixels = 0
     for tile in tiles:
-        tile_w, tile_h = _ispe(items, tile, label)
+        tile_w, tile_h = _ispe(walk, tile, label)
         tile_pixels += tile_w * tile_h
         if tile_pixels > limits.max_pixels:
             raise too_many_pixels(width, height, limits.max_pixels)
-    bits = max([_sample_bits(items, item) for item in [primary, *tiles]] or [8])
+    bits = max([_sample_bits(walk, item) for item in [primary, *tiles]] or [8])
     return Header(
         fmt,
         width,
         height,
-        frames=max(1, items.sequence_frames),
+        frames=max(1, walk.sequence_frames),
         tiles=max(1, len(tiles)),
         sample_bits=bits,
     )
 
 
-def _walk(data, start, end, items: _Items, counter, limits, label, depth) -> None:
+def _too_many_tiles(label: str, count: int, limits: Limits) -> ImageRejected:
+    return ImageRejected(
+        f"The {label} image is made of {count:,} tiles; the limit is "
+        f"{limits.max_tiles:,} (MAX_TILES), and cameras use a few hundred at most. "
+        "Save it again with an ordinary image editor and upload it again.",
+        code=ImageRejected.TOO_MANY_TILES,
+    )
+
+
+def _walk(walk: _BoxWalk, start: int, end: int, depth: int) -> None:
+    """Read the boxes between start and end, descending into the ones that hold items."""
     if depth > 8:
-        raise corrupt(label, "boxes nested too deep")
-    for kind, body, stop in _boxes(data, start, end, counter, limits, label):
+        raise corrupt(walk.label, "boxes nested too deep")
+    for kind, body, stop in _boxes(walk, start, end):
         if kind in _CONTAINERS:
-            skip = 4 if kind in _FULL_BOXES else 0
-            if kind == b"iinf":
-                skip += 2 if body < stop and data[body] == 0 else 4
-            if kind == b"iref":
-                _iref(data, body, stop, items, counter, limits, label)
-                continue
-            if kind == b"ipco":
-                items.properties.extend(
-                    (k, data[b:s]) for k, b, s in _boxes(data, body, stop, counter, limits, label)
-                )
-                continue
-            _walk(data, body + skip, stop, items, counter, limits, label, depth + 1)
-        elif kind == b"pitm" and stop - body >= 6:
-            version = data[body]
-            items.primary = (
-                struct.unpack_from(">H", data, body + 4)[0]
-                if version == 0
-                else struct.unpack_from(">I", data, body + 4)[0]
-            )
-        elif kind == b"infe" and stop - body >= 12:
-            version = data[body]
-            if version >= 2:
-                if version == 2:
-                    item_id, item_type = struct.unpack_from(">H2x4s", data, body + 4)
-                else:
-                    item_id, item_type = struct.unpack_from(">I2x4s", data, body + 4)
-                items.types[item_id] = item_type
-        elif kind == b"ipma":
-            _ipma(data, body, stop, items, limits, label)
-        elif kind == b"stsz" and stop - body >= 12:
-            items.sequence_frames = max(
-                items.sequence_frames, struct.unpack_from(">I", data, body + 8)[0]
-            )
+            _container(walk, kind, body, stop, depth)
+        elif kind in _BOX_PARSERS:
+            _BOX_PARSERS[kind](walk, body, stop)
 
 
-def _iref(data, body, stop, items: _Items, counter, limits, label) -> None:
+def _container(walk: _BoxWalk, kind: bytes, body: int, stop: int, depth: int) -> None:
+    if kind == b"iref":
+        _iref(walk, body, stop)
+    elif kind == b"ipco":
+        walk.properties.extend((k, walk.data[b:s]) for k, b, s in _boxes(walk, body, stop))
+    else:
+        skip = 4 if kind in _FULL_BOXES else 0
+        if kind == b"iinf":
+            skip += 2 if body < stop and walk.data[body] == 0 else 4
+        _walk(walk, body + skip, stop, depth + 1)
+
+
+def _pitm(walk: _BoxWalk, body: int, stop: int) -> None:
+    if stop - body >= 6:
+        id_format = ">H" if walk.data[body] == 0 else ">I"
+        walk.primary = struct.unpack_from(id_format, walk.data, body + 4)[0]
+
+
+def _infe(walk: _BoxWalk, body: int, stop: int) -> None:
+    version = walk.data[body] if stop - body >= 12 else 0
+    if version >= 2:
+        entry = ">H2x4s" if version == 2 else ">I2x4s"
+        item_id, item_type = struct.unpack_from(entry, walk.data, body + 4)
+        walk.types[item_id] = item_type
+
+
+def _stsz(walk: _BoxWalk, body: int, stop: int) -> None:
+    if stop - body >= 12:
+        frames = struct.unpack_from(">I", walk.data, body + 8)[0]
+        walk.sequence_frames = max(walk.sequence_frames, frames)
+
+
+def _iref(walk: _BoxWalk, body: int, stop: int) -> None:
+    data, label, limits = walk.data, walk.label, walk.limits
     wide = data[body] != 0 if body < stop else False
     id_format = ">I" if wide else ">H"
     id_size = 4 if wide else 2
-    for kind, start, end in _boxes(data, body + 4, stop, counter, limits, label):
+    for kind, start, end in _boxes(walk, body + 4, stop):
         if kind != b"dimg" or end - start < id_size + 2:
             continue
         source = struct.unpack_from(id_format, data, start)[0]
         (count,) = struct.unpack_from(">H", data, start + id_size)
         if count > limits.max_tiles:
-            raise ImageRejected(
-                f"The {label} image is made of {count:,} tiles; the limit is "
-                f"{limits.max_tiles:,} (MAX_TILES), and cameras use a few hundred at most. "
-                "Save it again with an ordinary image editor and upload it again.",
-                code=ImageRejected.TOO_MANY_TILES,
-            )
+            raise _too_many_tiles(label, count, limits)
         first = start + id_size + 2
         if first + count * id_size > end:
             raise corrupt(label, "a tile list runs past its box")
-        items.derived[source] = [
+        walk.derived[source] = [
             struct.unpack_from(id_format, data, first + i * id_size)[0] for i in range(count)
         ]
 
 
-def _ipma(data, body, stop, items: _Items, limits, label) -> None:
+def _ipma(walk: _BoxWalk, body: int, stop: int) -> None:
+    data, label, limits = walk.data, walk.label, walk.limits
     if stop - body < 8:
         return
     version, flags = data[body], int.from_bytes(data[body + 1 : body + 4], "big")
@@ -674,21 +865,30 @@ def _ipma(data, body, stop, items: _Items, limits, label) -> None:
         if pos + n * width > stop:
             raise corrupt(label, "cut off inside its property associations")
         mask = 0x7FFF if width == 2 else 0x7F
-        items.associations[item] = [
+        walk.associations[item] = [
             int.from_bytes(data[pos + i * width : pos + (i + 1) * width], "big") & mask
             for i in range(n)
         ]
         pos += n * width
 
 
-def _item_properties(items: _Items, item: int):
-    for index in items.associations.get(item, []):
-        if 1 <= index <= len(items.properties):
-            yield items.properties[index - 1]
+# Boxes read for what they say (the walk descends into _CONTAINERS); others are skipped.
+_BOX_PARSERS: dict[bytes, Callable[[_BoxWalk, int, int], None]] = {
+    b"pitm": _pitm,
+    b"infe": _infe,
+    b"ipma": _ipma,
+    b"stsz": _stsz,
+}
 
 
-def _ispe(items: _Items, item: int, label: str) -> tuple[int, int]:
-    for kind, payload in _item_properties(items, item):
+def _item_properties(walk: _BoxWalk, item: int) -> Iterator[tuple[bytes, bytes]]:
+    for index in walk.associations.get(item, []):
+        if 1 <= index <= len(walk.properties):
+            yield walk.properties[index - 1]
+
+
+def _ispe(walk: _BoxWalk, item: int, label: str) -> tuple[int, int]:
+    for kind, payload in _item_properties(walk, item):
         if kind == b"ispe" and len(payload) >= 12:
             width, height = struct.unpack_from(">II", payload, 4)
             if width and height:
@@ -696,8 +896,8 @@ def _ispe(items: _Items, item: int, label: str) -> tuple[int, int]:
     raise corrupt(label, "an image without its size (ispe)")
 
 
-def _sample_bits(items: _Items, item: int) -> int:
-    for kind, payload in _item_properties(items, item):
+def _sample_bits(walk: _BoxWalk, item: int) -> int:
+    for kind, payload in _item_properties(walk, item):
         if kind == b"pixi" and len(payload) >= 6 and payload[4]:
             return max(payload[5 : 5 + payload[4]] or b"\x08")
     return 8

@@ -58,30 +58,43 @@ def normalise_mode(im: Image.Image) -> Image.Image:
             return im.convert(mode + "A" if mode == "L" else "RGBA")
         return im
     if mode == "P":
-        has_alpha = transparency is not None or (
-            im.palette is not None and im.palette.mode == "RGBA"
-        )
-        return im.convert("RGBA" if has_alpha else "RGB")
-    if mode == "PA":
-        return im.convert("RGBA")
-    if mode == "1":
-        return im.convert("LA" if transparency is not None else "L")
+        return _palette_to_colour(im, transparency)
     if mode.startswith("I"):
-        # 16-bit grey: Pillow's I;16 -> L conversion clips; scale 0..65535 to 0..255.
-        wide = im.convert("I")
-        grey = wide.point(lambda v: v / 257 + 0.5).convert("L")  # rounded
-        if transparency is None:
-            return grey
-        key = transparency
-        alpha = ImageMath.lambda_eval(
-            lambda a: a["convert"](a["notequal"](a["im"], key) * 255, "L"), im=wide
-        )
-        return Image.merge("LA", (grey, alpha))
-    if mode == "La":
-        return im.convert("LA")
-    if mode in ("RGBa", "RGBX", "YCbCr"):
-        return im.convert("RGBA" if mode == "RGBa" else "RGB")
-    return im.convert("RGBA" if "A" in im.getbands() else "RGB")
+        return _wide_grey_to_grey(im, transparency)
+    return im.convert(_converted_mode(im, transparency))
+
+
+# Modes a plain convert() brings into a resampling mode (the rest: RGB, or RGBA with alpha).
+_CONVERTED_TO = {"PA": "RGBA", "La": "LA", "RGBa": "RGBA", "RGBX": "RGB", "YCbCr": "RGB"}
+
+
+def _converted_mode(im: Image.Image, transparency: object) -> str:
+    if im.mode == "1":
+        return "LA" if transparency is not None else "L"
+    if im.mode in _CONVERTED_TO:
+        return _CONVERTED_TO[im.mode]
+    return "RGBA" if "A" in im.getbands() else "RGB"
+
+
+def _palette_to_colour(im: Image.Image, transparency: object) -> Image.Image:
+    has_alpha = transparency is not None or (im.palette is not None and im.palette.mode == "RGBA")
+    return im.convert("RGBA" if has_alpha else "RGB")
+
+
+def _wide_grey_to_grey(im: Image.Image, transparency: object) -> Image.Image:
+    """16-bit (or 32-bit) grey to L, with an alpha band from a tRNS key value.
+
+    Pillow's I;16 -> L conversion clips; this scales 0..65535 to 0..255, rounded.
+    """
+    wide = im.convert("I")
+    grey = wide.point(lambda v: v / 257 + 0.5).convert("L")  # rounded
+    if transparency is None:
+        return grey
+    key = transparency
+    alpha = ImageMath.lambda_eval(
+        lambda a: a["convert"](a["notequal"](a["im"], key) * 255, "L"), im=wide
+    )
+    return Image.merge("LA", (grey, alpha))
 
 
 # Alpha is resampled premultiplied (as Pillow's own resize does), so transparent

@@ -1,13 +1,17 @@
 """HEIC/HEIF, AVIF, WebP and GIF uploads: real files made here, checked by their pixels."""
 
 import io
+import math
 import struct
 import time
 
 import pytest
 from PIL import Image, ImageDraw
 
-from images.processing import ImageRejected, Limits, inspect, render_thumbnails
+from images.processing import ImageRejected, Limits, budget, inspect, render_thumbnails
+from images.processing.headers import Header
+from images.processing.resize import plan_sizes, reduce_factor
+from images.processing.types import MIB, ThumbnailOptions
 
 from . import hostile
 from .factories import (
@@ -279,3 +283,45 @@ def test_every_new_format_round_trips_its_metadata_out():
     thumb, _ = thumb_of(data, 32)
     assert b"Camera" not in thumb.content and b"Exif" not in thumb.content
     assert io.BytesIO(thumb.content).getbuffer().nbytes == len(thumb.content)
+
+
+def heic_estimate(width: int, height: int) -> int:
+    """What decode() estimates for an 8-bit HEIC of this size and the Enterprise set:
+    Pillow's RGB image, libheif's buffers, the reduced working copy, the thumbnail."""
+    tallest = max(plan_sizes(width, height, [200, 400]).values(), key=lambda size: size[1])
+    factor = reduce_factor((width, height), tallest, ThumbnailOptions().reducing_gap)
+    # An RGB image is reduced into a working copy only when it is large enough to.
+    working = None
+    if factor != (1, 1):
+        working = (math.ceil(width / factor[0]), math.ceil(height / factor[1]))
+    header = Header("HEIF", width, height)
+    return budget.estimate(header, "RGB", (width, height), working, tallest)
+
+
+class TestHeicDecodeBudget:
+    """libheif converts the HEVC planes into one interleaved 8-bit RGB(A) buffer (4 bytes
+    a pixel with alpha) that Pillow copies into its own 4 bytes a pixel; the planes are
+    freed before the copy, but for an alpha plane or a wider one above 8 bits, so one
+    sample a pixel is counted on top: 9 bytes a pixel for an 8-bit HEIC in all."""
+
+    def test_libheif_buffers_are_counted_per_pixel(self):
+        assert budget.decoder_bytes(Header("HEIF", 4000, 3000)) == 5 * 4000 * 3000
+        ten_bit = Header("HEIF", 4000, 3000, sample_bits=10)
+        assert budget.decoder_bytes(ten_bit) == 6 * 4000 * 3000
+
+    def test_a_48_megapixel_iphone_photo_is_over_the_default_budget(self):
+        needed = heic_estimate(8064, 6048)
+        assert round(needed / MIB) == 438
+        with pytest.raises(ImageRejected) as caught:
+            budget.check(needed, DEFAULTS)
+        assert caught.value.code == "decode_too_costly"
+
+    def test_up_to_about_27_megapixels_fits_the_default_budget(self):
+        budget.check(heic_estimate(6048, 4536), DEFAULTS)  # 27.4 MP, 4:3
+        with pytest.raises(ImageRejected):
+            budget.check(heic_estimate(6096, 4572), DEFAULTS)  # 27.9 MP
+
+    def test_a_real_heic_is_estimated_from_its_size(self):
+        data = heic(Image.new("RGB", (640, 480)))
+        message = str(refusal(data, Limits(max_decode_bytes=1)))
+        assert f"about {heic_estimate(640, 480) / MIB:,.0f} MiB" in message
