@@ -1,8 +1,9 @@
 """Rendered API answers, served again without SQL, authentication or a DRF view.
 
-An entry is a rendered answer (its bytes, plain and gzipped, and its headers), keyed by
-a hash of the credential that asked (a DRF token or the JWT access cookie) and of the
-request (URL with host and scheme, ``Accept``). It is stamped with the user's id, the
+An entry is a rendered answer (its bytes and headers), kept twice, plain and gzipped, so
+that a hit reads only the bytes it sends; it is keyed by a hash of the credential that
+asked (a DRF token or the JWT access cookie) and of the request (URL with host and
+scheme, ``Accept``). It is stamped with the user's id, the
 user's version and the tiers' epoch at the time the answer was built.
 
 :class:`AnswerCacheMiddleware` answers a hit before sessions, authentication and DRF run:
@@ -122,8 +123,12 @@ class Entry:
     user_id: int
     stamps: tuple[str, str]
     headers: tuple[tuple[str, str], ...]
-    plain: bytes
-    compressed: bytes
+    body: bytes
+    gzipped: bool
+
+
+def _variant(key: str, gzipped: bool) -> str:
+    return f"{key}:{'gz' if gzipped else 'id'}"
 
 
 class AnswerCacheMiddleware:
@@ -157,9 +162,10 @@ class AnswerCacheMiddleware:
 
     @staticmethod
     def _hit(request: HttpRequest, slot: Slot) -> HttpResponse | None:
+        key = _variant(slot.key, accepts_gzip(request))
         try:
-            found = cache.get_many([slot.key, TIERS_KEY])
-            entry = found.get(slot.key)
+            found = cache.get_many([key, TIERS_KEY])
+            entry = found.get(key)
             if not isinstance(entry, Entry) or entry.stamps[1] != found.get(TIERS_KEY):
                 return None
             if cache.get(_version_key(entry.user_id)) != entry.stamps[0]:
@@ -167,7 +173,7 @@ class AnswerCacheMiddleware:
         except CACHE_ERRORS:
             logger.warning("API cache unavailable; answering uncached", exc_info=True)
             return None
-        response = _bytes_response(request, entry.plain, entry.compressed, entry.headers)
+        response = _bytes_response(entry)
         response["X-Cache"] = "hit"
         return response
 
@@ -180,9 +186,16 @@ class AnswerCacheMiddleware:
             (name, value) for name, value in response.items() if name.lower() not in NOT_REPLAYED
         )
         assert slot.user_id is not None and slot.stamps is not None
-        entry = Entry(slot.user_id, slot.stamps, headers, plain, gzip_bytes(plain))
+        compressed = gzip_bytes(plain)
+        gzipped = len(compressed) < len(plain)  # else both variants are the plain bytes
+        entries = {
+            _variant(slot.key, False): Entry(slot.user_id, slot.stamps, headers, plain, False),
+            _variant(slot.key, True): Entry(
+                slot.user_id, slot.stamps, headers, compressed if gzipped else plain, gzipped
+            ),
+        }
         try:
-            cache.set(slot.key, entry, timeout=slot.seconds)
+            cache.set_many(entries, timeout=slot.seconds)
         except CACHE_ERRORS:
             logger.warning("API cache unavailable; answer not stored", exc_info=True)
         return response
@@ -228,11 +241,8 @@ def _lifetime(request: Request) -> int:
     return seconds
 
 
-def _bytes_response(
-    request: HttpRequest, plain: bytes, compressed: bytes, headers: tuple[tuple[str, str], ...]
-) -> HttpResponse:
-    gzipped = accepts_gzip(request) and len(compressed) < len(plain)
-    body = compressed if gzipped else plain
+def _bytes_response(entry: Entry) -> HttpResponse:
+    body, headers = entry.body, entry.headers
     response = HttpResponse(body)
     # Said here, as no inner middleware runs on a hit: without it the server would send
     # the answer chunked and end a keep-alive connection after it.
@@ -242,6 +252,6 @@ def _bytes_response(
     vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
     if "accept-encoding" not in {v.lower() for v in vary}:
         response["Vary"] = ", ".join([*vary, "Accept-Encoding"])
-    if gzipped:
+    if entry.gzipped:
         response["Content-Encoding"] = "gzip"
     return response
