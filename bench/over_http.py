@@ -119,8 +119,8 @@ def child(results_path: str, images: int, sizes: list[int], rounds: int) -> None
     seeded = time.perf_counter() - started
     client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST=HOST)
     lengths = {
-        "images": len(client.get(IMAGES_PATH).json()),
-        "thumbnails": len(client.get(THUMBNAILS_PATH).json()),
+        "images": len(_json(client.get(IMAGES_PATH))),
+        "thumbnails": len(_json(client.get(THUMBNAILS_PATH))),
     }
     if lengths["images"] != images:
         raise RuntimeError(f"the images list has {lengths['images']} entries, not {images}")
@@ -272,6 +272,13 @@ def load(
             f"{len(tally.errors)} of {len(tally.latencies)} failed: {tally.errors[0]}"
         )
     return tally
+
+
+def _json(response) -> list:
+    """A list answer, whole or streamed (a large account's list is streamed)."""
+    if response.streaming:
+        return json.loads(b"".join(response.streaming_content))
+    return response.json()
 
 
 def get(port: int, path: str, token: str | None = None) -> tuple[int, dict[str, str], bytes]:

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from imageapi.renderers import dumps
 from images import selectors
 
-ANSWER_ROWS = 1000
+ANSWER_ROWS = 2000
 CHUNK_ROWS = 500
 
 
