@@ -50,6 +50,9 @@ def options() -> dict:
         "connection_limit": settings.SERVER_CONNECTION_LIMIT,
         "cleanup_interval": 5,
         "max_request_header_size": 64 * 1024,
+        # A streamed answer (a large account's list) waits for a slow reader once 1 MiB is
+        # queued, instead of queueing up to 16 MiB per connection (waitress's default).
+        "outbuf_high_watermark": 1024 * 1024,
         # The app's own bound on an upload's body: the file plus the form around it.
         "max_request_body_size": limits.max_multipart_body(),
         # poll(), not select(): more than 1024 open connections.
