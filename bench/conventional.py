@@ -70,15 +70,21 @@ class ImageSerializer(serializers.ModelSerializer):
 
     def get_thumbnails(self, image: Image) -> list[dict]:
         links = self.context["links"]
-        return [
-            {
-                "height": thumbnail.height,
-                "url": links.thumbnail(image.key, thumbnail.height),
-                "width": thumbnail.width,
-                "actual_height": thumbnail.actual_height,
-            }
-            for thumbnail in image.visible_thumbnails
-        ]
+        first_of_size: dict[tuple[int, int], int] = {}
+        answers = []
+        for thumbnail in image.visible_thumbnails:  # by height, ascending
+            size = (thumbnail.width, thumbnail.actual_height)
+            first = first_of_size.setdefault(size, thumbnail.height)
+            answers.append(
+                {
+                    "height": thumbnail.height,
+                    "url": links.thumbnail(image.key, thumbnail.height),
+                    "width": thumbnail.width,
+                    "actual_height": thumbnail.actual_height,
+                    "same_size_as": None if first == thumbnail.height else first,
+                }
+            )
+        return answers
 
 
 class ThumbnailSerializer(serializers.ModelSerializer):
@@ -87,7 +93,7 @@ class ThumbnailSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Thumbnail
-        fields = ["id", "image_id", "height", "thumbnail"]
+        fields = ["id", "image_id", "height", "thumbnail", "width", "actual_height"]
 
     def get_thumbnail(self, thumbnail: Thumbnail) -> str:
         return self.context["links"].thumbnail(thumbnail.image.key, thumbnail.height)

@@ -58,6 +58,12 @@ BAD_PAGE = OpenApiResponse(
         )
     ],
 )
+KEYSET_PAGES = (
+    "Without `limit`, the whole list as a plain array (streamed past 2,000 items). With "
+    "`limit` (and `offset`), a page. For large accounts, keyset pages: `?cursor=` (empty) "
+    "and `limit` give `{next, previous, results}`; follow `next` until it is null (a "
+    "cursor that is not a `next`/`previous` link's answers 400)."
+)
 UPLOAD_ENCODING = {
     "image": {
         "contentType": ", ".join(processing.MIME_TYPES[name] for name in processing.SOURCE_FORMATS)
@@ -152,7 +158,9 @@ class _OwnedViewSet(
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List your images", responses={200: ImageSerializer(many=True), 400: BAD_PAGE}
+        summary="List your images",
+        description=KEYSET_PAGES,
+        responses={200: ImageSerializer(many=True), 400: BAD_PAGE},
     ),
     retrieve=extend_schema(
         summary="One of your images",
@@ -252,6 +260,7 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="List your thumbnails",
+        description=KEYSET_PAGES,
         responses={200: ThumbnailSerializer(many=True), 400: BAD_PAGE},
     ),
     retrieve=extend_schema(

@@ -117,7 +117,7 @@ def test_rows_added_while_paging_do_not_shift_the_pages(client_for):
     assert newest is not None
 
 
-@pytest.mark.parametrize("cursor", ["garbage", "Zm9v", "%00", "x" * 500])
+@pytest.mark.parametrize("cursor", ["garbage", "Zm9v", "%00", "x" * 5000, "cD1nYXJiYWdl"])
 def test_a_cursor_that_is_not_ours_is_400(client_for, cursor):
     client = client_for("Premium")
     make_images(client.user, 3)
@@ -126,6 +126,23 @@ def test_a_cursor_that_is_not_ours_is_400(client_for, cursor):
 
     assert response.status_code == 400
     assert "cursor" in response.json()
+
+
+def test_a_cursor_with_a_forged_position_is_400_not_a_server_error(client_for):
+    """A cursor's position reaches SQL: only signed ones (ours) are read."""
+    from base64 import b64encode
+    from urllib.parse import parse_qs, urlsplit
+
+    client = client_for("Premium")
+    make_images(client.user, 3)
+    next_link = client.get("/api/user/images/?cursor=&limit=1").json()["next"]
+    token, signature = parse_qs(urlsplit(next_link).query)["cursor"][0].rsplit(":", 1)
+    forged = b64encode(b"p=not-a-date").decode()
+
+    response = client.get("/api/user/images/", {"cursor": f"{forged}:{signature}"})
+
+    assert response.status_code == 400
+    assert token != forged
 
 
 @pytest.mark.parametrize("limit", ["0", "-1", "x", "1" * 30])

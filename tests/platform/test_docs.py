@@ -6,6 +6,8 @@ import pytest
 import yaml
 from rest_framework.test import APIClient
 
+from images.processing.formats import MIME_TYPES, SOURCE_FORMATS
+
 SEED_PATHS = [
     "/api/user/jwt-login/",
     "/api/user/jwt-logout/",
@@ -136,7 +138,8 @@ def test_the_upload_documents_its_field_errors_its_415_and_real_image_types(sche
     upload = schema["paths"]["/api/user/images/"]["post"]
     form = upload["requestBody"]["content"]["multipart/form-data"]
 
-    assert form["encoding"]["image"]["contentType"] == "image/jpeg, image/png"
+    accepted = ", ".join(MIME_TYPES[name] for name in SOURCE_FORMATS)
+    assert form["encoding"]["image"]["contentType"] == accepted
     assert (
         schema["components"]["schemas"]["ImageUploadRequest"]["properties"]["image"]["minLength"]
         == 1

@@ -148,7 +148,7 @@ def worker(app_env, logs) -> Iterator[Process]:
     proc.stop()
 
 
-TASK_DONE = re.compile(r"Task images\.tasks\.\w+\[[^\]]+\] (succeeded|raised|failed|retry)")
+TASK_DONE = re.compile(r"Task images\.\w+\[[^\]]+\] (succeeded|raised|failed|retry)")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.serializers import DetailSerializer
+from accounts.serializers import FIELD_ERRORS, DetailSerializer
 from images.api.pagination import OptionalLimitOffsetPagination
 from webhooks import selectors, services
 from webhooks.api.serializers import (
@@ -25,6 +25,16 @@ from webhooks.api.serializers import (
 from webhooks.models import Endpoint
 
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such endpoint of yours.")
+
+
+BAD_ENDPOINT = OpenApiResponse(
+    # Field errors, or a body that is not JSON at all ({"detail": ...}).
+    {"anyOf": [FIELD_ERRORS, {"$ref": "#/components/schemas/Detail"}]},
+    description=(
+        "Not an https URL (http only where the operator allows it), a URL whose name "
+        "resolves to a loopback, private, link-local or metadata address, or unknown events."
+    ),
+)
 
 
 @extend_schema_view(
@@ -54,7 +64,7 @@ class EndpointViewSet(
             "signing secret, once."
         ),
         request=EndpointCreateSerializer,
-        responses={201: CreatedEndpointSerializer},
+        responses={201: CreatedEndpointSerializer, 400: BAD_ENDPOINT},
     )
     def create(self, request: Request) -> Response:
         form = EndpointCreateSerializer(data=request.data)
@@ -67,7 +77,7 @@ class EndpointViewSet(
     @extend_schema(
         summary="Change a webhook endpoint (enable it again, its URL or events)",
         request=EndpointUpdateSerializer,
-        responses={200: EndpointSerializer, 404: NOT_FOUND},
+        responses={200: EndpointSerializer, 400: BAD_ENDPOINT, 404: NOT_FOUND},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         form = EndpointUpdateSerializer(data=request.data)
