@@ -8,8 +8,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imageapi.settings")
 
 app = Celery("imageapi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-# Task modules: accounts.tasks and images.thumbnails.tasks.
-app.autodiscover_tasks(["accounts", "images.thumbnails"])
+# Task modules: accounts.tasks, images.thumbnails.tasks and uploads.tasks.
+app.autodiscover_tasks(["accounts", "images.thumbnails", "uploads"])
 
 
 def broker_url() -> str:

@@ -8,7 +8,7 @@ every path that changes rows (API, admin, shell, cascades) is covered.
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -27,12 +27,30 @@ logger = logging.getLogger(__name__)
 
 
 def upload_image(owner: User, upload: UploadedFile) -> Image:
-    """Validate and store an upload, then make its thumbnails.
+    """Validate and store an upload sent through the API, then make its thumbnails.
 
     Nothing is left behind when the upload is refused or storing it fails.
     """
     data = _read_upload(upload)
     quotas.check_upload(owner, size=len(data))
+    return store_image(owner, data)
+
+
+def store_image(
+    owner: User,
+    data: bytes,
+    *,
+    before_claim: Callable[[], None] | None = None,
+    after_create: Callable[[Image], None] | None = None,
+) -> Image:
+    """The one upload pipeline, for every way bytes arrive (the API, staged uploads).
+
+    Decodes at the tier's pixel cap, renders, stores the original and records the image
+    under the owner's quota lock. ``before_claim`` and ``after_create`` run in the
+    transaction that records the image (a staged upload releases its reservation before
+    the claim counts, and links the image after); whatever they raise undoes the image
+    and its files. Raises the domain errors a direct upload answers with.
+    """
     allowed = entitlements(owner)
     decoded, rendered = _decode_and_render(data, allowed)
     info = decoded.info
@@ -41,9 +59,11 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
 
     def record(names: list[str]) -> Image:
         with transaction.atomic():
+            if before_claim is not None:
+                before_claim()
             # Under the owner's lock: two uploads racing for the last slot take turns.
             quotas.claim_upload(owner, size=len(data), pixels=info.width * info.height)
-            return Image.objects.create(
+            image = Image.objects.create(
                 owner=owner,
                 key=key,
                 file=names[0],
@@ -54,6 +74,9 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
                 sha256=hashlib.sha256(data).hexdigest(),
                 placeholder=rendering.placeholder_of(rendered),
             )
+            if after_create is not None:
+                after_create(image)
+            return image
 
     name = f"originals/{key[:2]}/{key}.{processing.EXTENSIONS[info.format]}"
     image = storage.save_then_record({name: data}, record)

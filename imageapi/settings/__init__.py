@@ -6,7 +6,8 @@ cache, media on local disk, work done in the request), all kept under ``DATA_DIR
 ``environment`` (where values come from), ``core`` (Django itself), ``cors``, ``database``,
 ``cache``, ``storage``, ``images`` (limits, thumbnails, delivery), ``tasks`` (Celery),
 ``auth`` (passwords, cookies, JWT, brute-force policy), ``security`` (HTTPS, CSP),
-``observability`` (metrics, logs) and ``api`` (DRF, OpenAPI). ``test`` is the suite's.
+``uploads`` (staged uploads), ``observability`` (metrics, logs) and ``api`` (DRF,
+OpenAPI). ``test`` is the suite's.
 """
 
 from imageapi.settings.api import *  # noqa: F403
@@ -21,3 +22,4 @@ from imageapi.settings.observability import *  # noqa: F403
 from imageapi.settings.security import *  # noqa: F403
 from imageapi.settings.storage import *  # noqa: F403
 from imageapi.settings.tasks import *  # noqa: F403
+from imageapi.settings.uploads import *  # noqa: F403

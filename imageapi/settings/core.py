@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "accounts",
     "images",
+    "uploads",
 ]
 
 MIDDLEWARE = [

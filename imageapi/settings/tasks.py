@@ -56,4 +56,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.flush_expired_tokens",
         "schedule": env.int("TOKEN_FLUSH_SECONDS", default=3600),
     },
+    # Staged uploads: expire the pending ones past their URL, requeue lost processing,
+    # forget old idempotency keys. Without a broker: `manage.py expire_uploads` (cron).
+    "uploads-housekeeping": {
+        "task": "uploads.housekeeping",
+        "schedule": env.int("UPLOAD_SWEEP_SECONDS", default=60),
+    },
 }

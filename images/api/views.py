@@ -33,6 +33,7 @@ from images.api.serializers import (
     ThumbnailSerializer,
 )
 from images.models import Image, Thumbnail
+from uploads.api.idempotency import idempotent
 
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such object of yours.")
 PAGINATION_PARAMETERS = [
@@ -152,8 +153,22 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
         summary="Upload an image",
         description=(
             "Multipart form with an `image` field holding a JPEG or PNG. The response lists "
-            "the thumbnail links of your tier and, if your tier has it, the original link."
+            "the thumbnail links of your tier and, if your tier has it, the original link. "
+            "Send an `Idempotency-Key` header to make retries safe: a retry with the same "
+            "key gets the first answer (kept 24 h) and never makes a second image. Large "
+            "files from browsers: see `POST /api/user/uploads/` (straight to storage)."
         ),
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description=(
+                    "Any unique string (a UUID): a retry with the same key gets the first "
+                    "answer. The same key with another file: 422."
+                ),
+            )
+        ],
         request={"multipart/form-data": ImageUploadSerializer},
         responses={
             201: ImageSerializer,
@@ -166,10 +181,15 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
                     )
                 ],
             ),
+            422: OpenApiResponse(
+                DetailSerializer,
+                description="The Idempotency-Key was used for a different request.",
+            ),
             503: OpenApiResponse(DetailSerializer, description="Storage unavailable; retry."),
         },
         examples=[IMAGE_EXAMPLE],
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
