@@ -54,7 +54,7 @@ def test_processing_twice_makes_one_image(processing):
 def test_a_late_worker_that_finds_the_upload_ended_undoes_its_image_and_file(
     processing, monkeypatch
 ):
-    client, upload_id = processing()
+    _, upload_id = processing()
     real_take_over = services._take_over
 
     def another_worker_ended_it_meanwhile(pk):
