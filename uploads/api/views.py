@@ -307,4 +307,4 @@ def upload_content(request: HttpRequest, pk: str) -> HttpResponse:
 
 # The body-size middleware lets this view's bodies through up to the largest upload
 # (the token's own bound is checked by the view).
-upload_content.max_request_body = limits.max_upload_bytes  # type: ignore[attr-defined]
+upload_content.max_request_body = limits.max_upload_bytes
