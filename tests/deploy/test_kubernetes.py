@@ -835,6 +835,7 @@ DATA_CLIENTS = {
     "Job/imageapi-migrate",
     "Job/imageapi-bucket",
     "CronJob/imageapi-flush-tokens",
+    "CronJob/imageapi-expire-uploads",
 }
 
 
