@@ -225,3 +225,27 @@ def test_an_upload_whose_worker_is_killed_ends_ready_after_redelivery(
     assert done.status == "ready"
     assert Image.objects.filter(owner=client.user).count() == 1
     assert done.reserved_bytes is None
+
+
+def test_cleanup_storage_removes_staged_objects_no_live_upload_claims(client_for, bucket, settings):
+    import io
+
+    from django.core.management import call_command
+
+    from tests.uploads.conftest import send, start
+
+    settings.CELERY_BROKER_URL = ""
+    client = client_for("Premium")
+    live = start(client, 10).json()
+    assert send(client, live["upload"], b"x" * 10) == 204
+    ended = start(client, 10).json()
+    assert send(client, ended["upload"], b"y" * 10) == 204
+    Upload.objects.filter(pk=ended["id"]).update(status=Upload.Status.EXPIRED)
+    time.sleep(1.1)  # S3 times have one-second resolution
+
+    out = io.StringIO()
+    call_command("cleanup_storage", "--grace", "0", "--delete", stdout=out, stderr=io.StringIO())
+
+    live_key = f"staging/{live['id'].replace('-', '')}"
+    assert "Removed 1 file" in out.getvalue()
+    assert bucket.keys() == {live_key}
