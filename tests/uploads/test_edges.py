@@ -123,3 +123,17 @@ class TestTheApiDocument:
 
         assert any(p["name"] == "Idempotency-Key" for p in upload["parameters"])
         assert "422" in upload["responses"]
+
+
+def test_admins_see_uploads_and_kept_answers_read_only(admin_client, client_for, started):
+    client = client_for("Premium")
+    upload = started(client, b"x" * 10)
+
+    listing = admin_client.get("/admin/uploads/upload/")
+    detail = admin_client.get(f"/admin/uploads/upload/{upload.id}/change/")
+    adding = admin_client.get("/admin/uploads/upload/add/")
+
+    assert listing.status_code == 200 and upload.id in listing.content.decode()
+    assert detail.status_code == 200
+    assert adding.status_code == 403
+    assert admin_client.get("/admin/uploads/idempotentrequest/").status_code == 200
