@@ -8,8 +8,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imageapi.settings")
 
 app = Celery("imageapi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-# Task modules: accounts.tasks, images.thumbnails.tasks and webhooks.tasks.
-app.autodiscover_tasks(["accounts", "images.thumbnails", "webhooks"])
+# Task modules: accounts.tasks, images.thumbnails.tasks, webhooks.tasks, uploads.tasks.
+app.autodiscover_tasks(["accounts", "images.thumbnails", "webhooks", "uploads"])
 
 
 def broker_url() -> str:

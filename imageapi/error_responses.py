@@ -26,6 +26,7 @@ STATUS: tuple[tuple[type[errors.ServiceError], int], ...] = (
     (errors.MethodNotAllowed, 405),
     (errors.Conflict, 409),
     (errors.Gone, 410),
+    (errors.Unprocessable, 422),
     (errors.RateLimited, 429),
     (errors.Unavailable, 503),
     (errors.ServiceError, 400),

@@ -72,6 +72,12 @@ class Conflict(ServiceError):
     default_code = "conflict"
 
 
+class Unprocessable(ServiceError):
+    """Well-formed, but contradicts what was asked before (e.g. a reused idempotency key)."""
+
+    default_code = "unprocessable"
+
+
 class Retryable(ServiceError):
     """Refused for now; the same request may succeed after ``retry_after`` seconds."""
 

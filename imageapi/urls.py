@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/user/", include("accounts.urls")),
     path("api/user/", include("images.api.urls")),
     path("api/user/", include("webhooks.api.urls")),
+    path("api/user/", include("uploads.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),

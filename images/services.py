@@ -8,7 +8,7 @@ every path that changes rows (API, admin, shell, cascades) is covered.
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
@@ -39,12 +39,42 @@ def upload_image(owner: User, upload: UploadedFile) -> Image:
 
 
 def upload_and_count(owner: User, upload: UploadedFile) -> Uploaded:
-    """Validate and store an upload, make its thumbnails, and say how much rate is left.
+    """Validate and store an upload sent through the API, make its thumbnails, and say
+    how much of the hourly rate is left.
 
     Nothing is left behind when the upload is refused or storing it fails.
     """
     data = _read_upload(upload)
     quotas.check_upload(owner, size=len(data))
+    return _store(owner, data)
+
+
+def store_image(
+    owner: User,
+    data: bytes,
+    *,
+    before_claim: Callable[[], None] | None = None,
+    after_create: Callable[[Image], None] | None = None,
+) -> Image:
+    """Store bytes that arrived another way (a staged upload): see :func:`_store`."""
+    return _store(owner, data, before_claim=before_claim, after_create=after_create).image
+
+
+def _store(
+    owner: User,
+    data: bytes,
+    *,
+    before_claim: Callable[[], None] | None = None,
+    after_create: Callable[[Image], None] | None = None,
+) -> Uploaded:
+    """The one upload pipeline, for every way bytes arrive (the API, staged uploads).
+
+    Decodes at the tier's pixel cap, renders, stores the original and records the image
+    under the owner's quota lock. ``before_claim`` and ``after_create`` run in the
+    transaction that records the image (a staged upload releases its reservation before
+    the claim counts, and links the image after); whatever they raise undoes the image
+    and its files. Raises the domain errors a direct upload answers with.
+    """
     allowed = entitlements(owner)
     decoded, rendered, placeholder = _decode_and_render(data, allowed)
     info = decoded.info
@@ -54,9 +84,11 @@ def upload_and_count(owner: User, upload: UploadedFile) -> Uploaded:
 
     def record(names: list[str]) -> Image:
         with transaction.atomic():
+            if before_claim is not None:
+                before_claim()
             # Under the owner's lock: two uploads racing for the last slot take turns.
             rates[:] = [quotas.claim_upload(owner, size=len(data), pixels=info.width * info.height)]
-            return Image.objects.create(
+            image = Image.objects.create(
                 owner=owner,
                 key=key,
                 file=names[0],
@@ -68,6 +100,9 @@ def upload_and_count(owner: User, upload: UploadedFile) -> Uploaded:
                 sha256=hashlib.sha256(data).hexdigest(),
                 placeholder=placeholder,
             )
+            if after_create is not None:
+                after_create(image)
+            return image
 
     name = f"originals/{key[:2]}/{key}.{processing.EXTENSIONS[info.format]}"
     image = storage.save_then_record({name: data}, record)

@@ -16,7 +16,12 @@ applied from the image's header, before decoding (the upload service passes
 the tier may have changed meanwhile.
 
 Stored images are counted through the user's reverse relation ``images`` (declared by
-the image model's owner key), so this package needs no import of the images app.
+the image model's owner key), so this package needs no import of the images app. Staged
+uploads (sent straight to storage, validated afterwards) hold a reservation from the
+moment their upload URL is handed out until they end: the reverse relation
+``staged_uploads`` rows whose ``reserved_bytes`` is set count as images and bytes, so
+uploads racing for the last slot cannot over-commit. ``reserve`` takes one, under the
+same lock as ``claim_upload``.
 """
 
 import math
@@ -46,6 +51,15 @@ class Usage:
     uploads_in_window: int
     # Seconds until the oldest upload of the last hour stops counting (None: no uploads).
     window_frees_in: int | None
+    # Staged uploads holding room for an image not stored yet.
+    reserved_images: int = 0
+    reserved_bytes: int = 0
+
+    def bytes_left(self, allowed: Entitlements) -> int | None:
+        """Bytes the user may still store, reservations included (None: unlimited)."""
+        if allowed.max_bytes is None:
+            return None
+        return max(0, allowed.max_bytes - self.bytes - self.reserved_bytes)
 
 
 def usage(user: User, *, now: datetime | None = None) -> Usage:
@@ -58,6 +72,12 @@ def usage(user: User, *, now: datetime | None = None) -> Usage:
         .values("user")
         .annotate(count=Count("pk"), oldest=Min("at"))
     )
+    reserved = (
+        user.staged_uploads.filter(reserved_bytes__isnull=False)
+        .order_by()
+        .values("owner")
+        .annotate(count=Count("pk"), bytes=Sum("reserved_bytes"))
+    )
     row = (
         User.objects.filter(pk=user.pk)
         .values(
@@ -65,6 +85,8 @@ def usage(user: User, *, now: datetime | None = None) -> Usage:
             stored_bytes=Coalesce(Subquery(stored.values("bytes")), 0),
             recent_uploads=Coalesce(Subquery(recent.values("count")), 0),
             oldest_upload=Subquery(recent.values("oldest")),
+            reserved_images=Coalesce(Subquery(reserved.values("count")), 0),
+            reserved_bytes=Coalesce(Subquery(reserved.values("bytes")), 0),
         )
         .get()
     )
@@ -76,6 +98,8 @@ def usage(user: User, *, now: datetime | None = None) -> Usage:
         bytes=row["stored_bytes"],
         uploads_in_window=row["recent_uploads"],
         window_frees_in=frees_in,
+        reserved_images=row["reserved_images"],
+        reserved_bytes=row["reserved_bytes"],
     )
 
 
@@ -96,12 +120,7 @@ def claim_upload(user: User, *, size: int, pixels: int | None = None) -> "Upload
     Raises ``RateLimited`` or ``NotAllowed``, which rolls the transaction back. Returns
     the hourly rate left after this upload (None when the tier does not limit it).
     """
-    if not transaction.get_connection().in_atomic_block:  # the lock would end at once
-        raise RuntimeError("claim_upload must run in the transaction that creates the image")
-    connection = transaction.get_connection()
-    if connection.features.has_select_for_update:
-        User.objects.select_for_update().filter(pk=user.pk).values_list("pk").get()
-    # (SQLite has no row locks: its IMMEDIATE transactions already let one writer in.)
+    _lock_owner(user, "claim_upload")
     now = timezone.now()
     allowed, used = entitlements(user), usage(user, now=now)
     enforce(allowed, used, size=size, pixels=pixels)
@@ -131,6 +150,27 @@ def _rate(allowed: Entitlements, uploads: int, frees_in: int) -> UploadRate | No
     )
 
 
+def reserve(user: User, *, size: int) -> Usage:
+    """Check that a staged upload of ``size`` bytes fits, under the owner's lock.
+
+    Call it in the transaction that records the reservation (a ``staged_uploads`` row
+    with ``reserved_bytes``); returns the usage it was judged against, reservations of
+    other uploads included. Raises ``RateLimited`` or ``NotAllowed``.
+    """
+    _lock_owner(user, "reserve")
+    used = usage(user)
+    enforce(entitlements(user), used, size=size)
+    return used
+
+
+def _lock_owner(user: User, caller: str) -> None:
+    if not transaction.get_connection().in_atomic_block:  # the lock would end at once
+        raise RuntimeError(f"{caller} must run in the transaction that records its row")
+    if transaction.get_connection().features.has_select_for_update:
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk").get()
+    # (SQLite has no row locks: its IMMEDIATE transactions already let one writer in.)
+
+
 def enforce(allowed: Entitlements, used: Usage, *, size: int, pixels: int | None = None) -> None:
     """Raise the refusal for the first limit this upload would pass, if any."""
     tier = allowed.tier_name
@@ -146,17 +186,19 @@ def enforce(allowed: Entitlements, used: Usage, *, size: int, pixels: int | None
             remaining=0,
             window=int(WINDOW.total_seconds()),
         )
-    if allowed.max_images is not None and used.images >= allowed.max_images:
+    images, stored = used.images + used.reserved_images, used.bytes + used.reserved_bytes
+    if allowed.max_images is not None and images >= allowed.max_images:
         raise NotAllowed(
             f"Your tier ({tier}) allows {counted(allowed.max_images, 'stored image')} and you have "
-            f"{used.images:,}. Delete some images or move to a larger tier.",
+            f"{used.images:,}{_pending(used.reserved_images, 'upload')}. "
+            "Delete some images or move to a larger tier.",
             code="image_quota",
         )
-    if allowed.max_bytes is not None and used.bytes + size > allowed.max_bytes:
+    if allowed.max_bytes is not None and stored + size > allowed.max_bytes:
         raise NotAllowed(
             f"Your tier ({tier}) allows {_bytes(allowed.max_bytes)} of stored originals; "
-            f"you store {_bytes(used.bytes)} and this upload is {_bytes(size)}. "
-            "Delete some images or move to a larger tier.",
+            f"you store {_bytes(used.bytes)}{_pending(used.reserved_bytes, 'bytes')} "
+            f"and this upload is {_bytes(size)}. Delete some images or move to a larger tier.",
             code="storage_quota",
         )
     if pixels is not None and (refusal := allowed.pixels_refused(pixels)) is not None:
@@ -166,6 +208,15 @@ def enforce(allowed: Entitlements, used: Usage, *, size: int, pixels: int | None
 def counted(n: int, noun: str) -> str:
     """``1 upload``, ``1,000 uploads``: a count with its noun in the right number."""
     return f"{n:,} {ngettext(noun, noun + 's', n)}"
+
+
+def _pending(amount: int, unit: str) -> str:
+    """How much staged uploads hold, for the refusal's message ("" when nothing)."""
+    if not amount:
+        return ""
+    if unit == "bytes":
+        return f" (plus {_bytes(amount)} held by uploads in progress)"
+    return f" (plus {amount:,} upload{'s' if amount != 1 else ''} in progress)"
 
 
 def _bytes(n: int) -> str:

@@ -7,7 +7,8 @@ cache, media on local disk, work done in the request), all kept under ``DATA_DIR
 ``cache``, ``storage``, ``images`` (limits, thumbnails, delivery), ``tasks`` (Celery),
 ``auth`` (passwords, cookies, JWT, brute-force policy), ``security`` (HTTPS, CSP),
 ``observability`` (metrics, logs), ``server`` (`make run`'s server), ``api`` (DRF,
-OpenAPI) and ``webhooks`` (events sent to other systems). ``test`` is the suite's.
+OpenAPI), ``uploads`` (staged uploads) and ``webhooks`` (events sent to other systems).
+``test`` is the suite's.
 """
 
 from imageapi.settings.api import *  # noqa: F403
@@ -23,4 +24,5 @@ from imageapi.settings.security import *  # noqa: F403
 from imageapi.settings.server import *  # noqa: F403
 from imageapi.settings.storage import *  # noqa: F403
 from imageapi.settings.tasks import *  # noqa: F403
+from imageapi.settings.uploads import *  # noqa: F403
 from imageapi.settings.webhooks import *  # noqa: F403

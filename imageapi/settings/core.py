@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accounts",
     "images",
     "webhooks",
+    "uploads",
 ]
 
 MIDDLEWARE = [

@@ -7,11 +7,15 @@ to show them the answers. Media links are public capability URLs and answer ever
 origin with ``Access-Control-Allow-Origin: *`` (see ``images.delivery.cors``).
 """
 
+from corsheaders.defaults import default_headers
+
 from imageapi.settings.environment import env
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_CREDENTIALS = True
 CORS_URLS_REGEX = r"^/api/.*$"
+# Retries of uploads and completions carry an Idempotency-Key.
+CORS_ALLOW_HEADERS = (*default_headers, "idempotency-key")
 # A front end reads these to back off and to show what is left of a limit.
 CORS_EXPOSE_HEADERS = [
     "Retry-After",
@@ -19,5 +23,8 @@ CORS_EXPOSE_HEADERS = [
     "RateLimit-Remaining",
     "RateLimit-Reset",
     "RateLimit-Policy",
+    # Staged uploads: where to poll, and whether an answer is a retry's replay.
+    "Location",
+    "Idempotent-Replayed",
 ]
 CORS_PREFLIGHT_MAX_AGE = 3600

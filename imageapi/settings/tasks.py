@@ -63,4 +63,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.sweep",
         "schedule": WEBHOOK_SWEEP_SECONDS,
     },
+    # Staged uploads: expire the pending ones past their URL, requeue lost processing,
+    # forget old idempotency keys. Without a broker: `manage.py expire_uploads` (cron).
+    "uploads-housekeeping": {
+        "task": "uploads.housekeeping",
+        "schedule": env.int("UPLOAD_SWEEP_SECONDS", default=60),
+    },
 }

@@ -2,6 +2,7 @@
 
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest
+from django.urls import Resolver404, resolve
 
 from imageapi import limits
 from imageapi.error_responses import json_error
@@ -28,8 +29,25 @@ class BoundedUploadHandler(FileUploadHandler):
         return None
 
 
+def _raw_body_bound(request: HttpRequest) -> int:
+    """The larger body a view takes as a raw stream (its ``max_request_body()``), else 0.
+
+    Asked only for bodies past the usual bounds, so ordinary requests resolve nothing.
+    """
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return 0
+    bound = getattr(view, "max_request_body", None)
+    return bound() if callable(bound) else 0
+
+
 class RequestSizeLimitMiddleware:
-    """Refuse bodies that announce a size no endpoint accepts, before reading them."""
+    """Refuse bodies that announce a size no endpoint accepts, before reading them.
+
+    Views that stream a raw body themselves (a staged upload's ``PUT``) declare a larger
+    bound with a ``max_request_body`` function attribute, and enforce their own.
+    """
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -41,6 +59,8 @@ class RequestSizeLimitMiddleware:
             return json_error(Rejected("Malformed Content-Length header."))
         multipart = request.content_type == "multipart/form-data"
         limit = limits.max_multipart_body() if multipart else limits.max_other_body()
+        if length > limit and length <= _raw_body_bound(request):
+            return self.get_response(request)
         if length > limit:
             what = "upload" if multipart else "request body"
             why = " (MAX_UPLOAD_BYTES plus form overhead)." if multipart else "."

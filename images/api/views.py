@@ -11,6 +11,7 @@ from django.http import HttpResponseBase
 from django.utils.functional import cached_property
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     OpenApiRequest,
     OpenApiResponse,
     extend_schema,
@@ -41,6 +42,7 @@ from images.api.serializers import (
 from images.api.streaming import whole_list
 from images.models import Image, Thumbnail
 from images.processing.formats import accepted_formats
+from uploads.api.idempotency import idempotent
 
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such object of yours.")
 # limit and offset, with their bounds, are described by the pagination class itself.
@@ -199,9 +201,23 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
         summary="Upload an image",
         description=(
             f"Multipart form with an `image` field holding a {accepted_formats()} image "
-            "(judged from its bytes). The response lists "
-            "the thumbnail links of your tier and, if your tier has it, the original link."
+            "(judged from its bytes). The response lists the thumbnail links of your tier "
+            "and, if your tier has it, the original link. Send an `Idempotency-Key` header "
+            "to make retries safe: a retry with the same key gets the first answer (kept "
+            "24 h) and never makes a second image. Large files from browsers: see "
+            "`POST /api/user/uploads/` (straight to storage)."
         ),
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description=(
+                    "Any unique string (a UUID): a retry with the same key gets the first "
+                    "answer. The same key with another file: 422."
+                ),
+            )
+        ],
         request={
             "multipart/form-data": OpenApiRequest(ImageUploadSerializer, encoding=UPLOAD_ENCODING)
         },
@@ -237,10 +253,15 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
                     )
                 ],
             ),
+            422: OpenApiResponse(
+                DetailSerializer,
+                description="The Idempotency-Key was used for a different request.",
+            ),
             503: OpenApiResponse(DetailSerializer, description="Storage unavailable; retry."),
         },
         examples=[IMAGE_EXAMPLE],
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)

@@ -24,6 +24,20 @@ logger = logging.getLogger(__name__)
 PREFIXES = ("originals", "thumbnails")
 BATCH = 500
 
+# Other apps' prefixes: prefix -> which of a list of names their rows still claim.
+# (The uploads app registers "staging", so this module needs no import of it.)
+Recorder = Callable[[list[str]], set[str]]
+_other_prefixes: dict[str, Recorder] = {}
+
+
+def register_prefix(prefix: str, recorded: Recorder) -> None:
+    """Let ``cleanup_storage`` search ``prefix`` too; ``recorded(names)`` keeps the claimed."""
+    _other_prefixes[prefix] = recorded
+
+
+def prefixes() -> tuple[str, ...]:
+    return (*PREFIXES, *_other_prefixes)
+
 
 @dataclass(frozen=True)
 class Orphan:
@@ -48,7 +62,7 @@ def find(
     mistaken for "nothing there").
     """
     cutoff = timezone.now() - grace
-    for prefix in PREFIXES:
+    for prefix in prefixes():
         batch: list[str] = []
         for name in walk(prefix):
             on_file()
@@ -93,6 +107,8 @@ def walk(folder: str) -> Iterator[str]:
 def _recorded(names: list[str]) -> set[str]:
     found = set(Image.objects.filter(file__in=names).values_list("file", flat=True))
     found.update(Thumbnail.objects.filter(file__in=names).values_list("file", flat=True))
+    for prefix, recorded in _other_prefixes.items():
+        found.update(recorded([name for name in names if name.startswith(f"{prefix}/")]))
     return found
 
 
@@ -118,7 +134,7 @@ def _unrecorded(
 
 def _empty_folders(cutoff: datetime) -> Iterator[Orphan]:
     """Empty folders under the prefixes on local disk (none on S3), deepest first."""
-    for prefix in PREFIXES:
+    for prefix in prefixes():
         root = storage.local_path(prefix)
         if root is None or not root.is_dir():
             continue

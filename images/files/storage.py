@@ -132,6 +132,45 @@ def presigned_url(
     )
 
 
+def presigned_post(name: str, *, max_bytes: int, seconds: int) -> dict:
+    """An S3 presigned POST that lets a browser store one object at ``name``.
+
+    The policy pins the key and bounds the body (``content-length-range``, 1 to
+    ``max_bytes``); it works for ``seconds``. Returns boto3's ``{"url", "fields"}``.
+    """
+    client = default_storage.connection.meta.client
+    return client.generate_presigned_post(
+        Bucket=default_storage.bucket_name,
+        Key=name,
+        Conditions=[["content-length-range", 1, max_bytes]],
+        ExpiresIn=seconds,
+    )
+
+
+def size_of(name: str) -> int | None:
+    """The stored file's size in bytes; None when there is no such file."""
+    try:
+        return default_storage.size(name)
+    except STORAGE_ERRORS as exc:
+        if is_missing(exc):
+            return None
+        raise Unavailable(UNAVAILABLE) from exc
+
+
+def read_at_most(name: str, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes of the file (one more than allowed shows it is too long)."""
+    with open_stream(name) as stream:
+        return stream.read(limit + 1)
+
+
+def save_stream(name: str, stream: IO[bytes]) -> str:
+    """Store a stream at exactly ``name`` (replacing what was there), chunk by chunk."""
+    from django.core.files import File
+
+    default_storage.delete(name)
+    return default_storage.save(name, File(stream, name=PurePosixPath(name).name))
+
+
 def is_missing(exc: BaseException) -> bool:
     """Whether a storage error means the file is not there (rather than an outage)."""
     if isinstance(exc, FileNotFoundError):

@@ -836,6 +836,7 @@ DATA_CLIENTS = {
     "Job/imageapi-bucket",
     "CronJob/imageapi-flush-tokens",
     "CronJob/imageapi-webhook-sweep",
+    "CronJob/imageapi-expire-uploads",
 }
 
 

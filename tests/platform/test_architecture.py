@@ -1,7 +1,7 @@
 """The layering the code promises, checked on its syntax trees so that it stays true.
 
-* accounts never imports images: tiers announce changes, images listens (and neither
-  imports webhooks, which listens to images);
+* accounts never imports images or uploads: tiers announce changes, images listens (and
+  neither imports webhooks, which listens to images);
 * no private attribute of Django, DRF, django-storages, boto3 or Pillow is touched;
 * each setting is read by one module (outside the settings package);
 * every format list comes from the one format table.
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_PACKAGES = ("accounts", "images", "imageapi", "webhooks")
+APP_PACKAGES = ("accounts", "images", "imageapi", "webhooks", "uploads")
 # Read by models and migrations by Django's own convention.
 SHARED_SETTINGS = {"AUTH_USER_MODEL"}
 
@@ -80,10 +80,13 @@ def settings_read(tree: ast.Module) -> set[str]:
     }
 
 
-def test_no_module_of_accounts_imports_images():
+def test_no_module_of_accounts_imports_images_or_uploads():
+    apps = ("images", "uploads")
     offenders = {
         path.relative_to(ROOT).as_posix(): sorted(
-            m for m in imported_modules(tree) if m == "images" or m.startswith("images.")
+            m
+            for m in imported_modules(tree)
+            if m in apps or m.startswith(tuple(f"{a}." for a in apps))
         )
         for path, tree in sources("accounts").items()
     }

@@ -152,15 +152,18 @@ def test_the_upload_documents_its_field_errors_its_415_and_real_image_types(sche
 
 
 def test_path_ids_are_integers_everywhere(schema):
-    ids = [
-        parameter["schema"]
-        for _, _, op in operations(schema)
-        for parameter in op.get("parameters", [])
-        if parameter["in"] == "path"
-    ]
+    """Everywhere but staged uploads, whose ids are UUIDs (unguessable handles)."""
+    numeric, uuids = [], []
+    for path, _, op in operations(schema):
+        for parameter in op.get("parameters", []):
+            if parameter["in"] == "path":
+                staged = path.startswith("/api/user/uploads/")
+                (uuids if staged else numeric).append(parameter["schema"])
 
-    assert len(ids) >= 5
-    assert all(s == {"type": "integer", "minimum": 1} for s in ids), ids
+    assert len(numeric) >= 5
+    assert all(s == {"type": "integer", "minimum": 1} for s in numeric), numeric
+    assert len(uuids) == 2
+    assert all(s == {"type": "string", "format": "uuid"} for s in uuids), uuids
 
 
 @pytest.mark.parametrize("path", ["/api/user/images/", "/api/user/thumbnails/"])
