@@ -5,8 +5,12 @@ from rest_framework import exceptions, serializers
 class CredentialsSerializer(serializers.Serializer):
     """Username and password, checked against the user database."""
 
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, style={"input_type": "password"})
+    # Taken as sent: a password's spaces are part of it, and a username of spaces is
+    # a wrong username (401), not a blank field.
+    username = serializers.CharField(max_length=150, trim_whitespace=False)
+    password = serializers.CharField(
+        max_length=4096, trim_whitespace=False, style={"input_type": "password"}
+    )
 
     def validate(self, attrs: dict) -> dict:
         user = authenticate(

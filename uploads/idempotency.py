@@ -9,6 +9,7 @@ refused (422). Answers that say "try again" (429, 5xx) are not kept: the retry r
 """
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,11 +45,18 @@ def fingerprint(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+# Printable ASCII without leading or trailing spaces (HTTP drops those): the schema says
+# the same (KEY_PATTERN), so a key the schema allows is always taken.
+KEY_PATTERN = rf"^[\x21-\x7e](?:[\x20-\x7e]{{0,{MAX_KEY_LENGTH - 2}}}[\x21-\x7e])?$"
+
+
 def check_key(key: str) -> None:
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+    if not re.fullmatch(KEY_PATTERN, key):
         raise Rejected(
-            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.",
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters, "
+            "not starting or ending with a space.",
             code="bad_idempotency_key",
+            field="Idempotency-Key",
         )
 
 

@@ -43,6 +43,7 @@ from images.api.streaming import whole_list
 from images.models import Image, Thumbnail
 from images.processing.formats import accepted_formats
 from uploads.api.idempotency import idempotent
+from uploads.idempotency import KEY_PATTERN
 
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such object of yours.")
 # limit and offset, with their bounds, are described by the pagination class itself.
@@ -212,6 +213,7 @@ class ImageViewSet(mixins.CreateModelMixin, _OwnedViewSet):
                 "Idempotency-Key",
                 str,
                 OpenApiParameter.HEADER,
+                pattern=KEY_PATTERN,
                 description=(
                     "Any unique string (a UUID): a retry with the same key gets the first "
                     "answer. The same key with another file: 422."

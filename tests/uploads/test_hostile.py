@@ -271,7 +271,7 @@ HOSTILE = {
         lambda: hostile.claiming(hostile.progressive_444(64, 48), 8660, 5773),
         "MAX_DECODE_BYTES",
     ),
-    "not an image": (lambda: b"GIF89a" + bytes(200), "only JPEG and PNG"),
+    "not an image": (lambda: b"%PDF-1.4\n" + bytes(200), "images are accepted"),
 }
 
 

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.serializers import DetailSerializer
+from accounts.serializers import FIELD_ERRORS, DetailSerializer
 from accounts.tiers import entitlements
 from imageapi import limits
 from images import selectors as image_selectors
@@ -24,6 +24,7 @@ from uploads.api.serializers import (
     UploadStartSerializer,
     UploadStatusSerializer,
 )
+from uploads.idempotency import KEY_PATTERN
 from uploads.models import Upload
 
 POLL_SECONDS = 1
@@ -31,6 +32,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "Idempotency-Key",
     str,
     OpenApiParameter.HEADER,
+    pattern=KEY_PATTERN,
     description=(
         "Any unique string (a UUID): a retry with the same key gets the first answer "
         "(kept 24 h), never a second effect. The same key with another body: 422."
@@ -260,6 +262,7 @@ class UploadCompleteView(APIView):
         request=None,
         responses={
             202: UploadProcessingSerializer,
+            400: OpenApiResponse(FIELD_ERRORS, description="A malformed Idempotency-Key."),
             404: NOT_YOURS,
             409: CONFLICT,
             410: GONE,
