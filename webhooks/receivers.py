@@ -28,7 +28,7 @@ from accounts.tiers import entitlements
 from images.api.serializers import Answers
 from images.models import Image
 from images.selectors import image_row
-from webhooks import conf, services
+from webhooks import conf, selectors, services
 from webhooks.models import IMAGE_DELETED, IMAGE_READY, IMAGE_REJECTED
 
 
@@ -37,13 +37,17 @@ def _owner(user: User) -> dict:
 
 
 def on_image_ready(sender, image: Image, **kwargs) -> None:
+    # Endpoints first: an owner without any (most) costs one query per upload.
+    endpoints = selectors.subscribed_endpoints(image.owner_id, IMAGE_READY)
+    if not endpoints:
+        return
     row = image_row(image.pk)
     if row is None:
         return  # deleted before it could be announced
     owner = image.owner
     answer = Answers(None, entitlements(owner), base_url=conf.public_base_url()).image(row)
     data = {"image": answer, "owner": _owner(owner)}
-    services.emit(IMAGE_READY, owner.pk, image.key, data)
+    services.emit(IMAGE_READY, owner.pk, image.key, data, endpoints=endpoints)
 
 
 def on_image_deleted(sender, image_id: int, image_key: str, owner_id: int, **kwargs) -> None:
