@@ -12,6 +12,7 @@ every wait is bounded.
 import os
 import re
 import signal
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -272,3 +273,44 @@ def moto_server(tmp_path) -> Iterator[Callable[[int], Process]]:
     yield start
     for proc in started:
         proc.stop()
+
+
+# --- Workers that die holding a task -------------------------------------------------
+
+
+@pytest.fixture
+def silent_endpoint():
+    """A TCP port that accepts connections and never answers (a hung storage server)."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(16)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+
+
+def lost_worker_env(app_env: dict[str, str], redis_server) -> dict[str, str]:
+    """The app's environment with a private broker that redelivers a lost task in seconds."""
+    broker_port = free_port()
+    redis_server(broker_port)
+    return {
+        **app_env,
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{broker_port}/1",
+        "CELERY_VISIBILITY_TIMEOUT": "4",
+        "CELERY_TASK_TIME_LIMIT": "3",
+        "CELERY_RESTORE_INTERVAL": "2",
+        "LOG_LEVEL": "INFO",
+    }
+
+
+def start_worker(name: str, env: dict, logs) -> Process:
+    """A Celery worker of one process, started now (its log under ``logs``)."""
+    return Process(
+        name,
+        [
+            str(BIN / "celery"),
+            *("-A", "imageapi", "worker", "--loglevel", "INFO", "--pool", "prefork"),
+            *("--concurrency", "1", "--hostname", f"{name}-{os.getpid()}@%h"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+        ],
+        logs / f"{name}-{os.getpid()}.log",
+        env,
+    ).start()

@@ -3,7 +3,6 @@ passes (here 4 s; 5 minutes by default, not Redis' hour) and done by another wor
 
 import os
 import signal
-import socket
 import time
 
 import pytest
@@ -11,47 +10,16 @@ import pytest
 from images.models import Thumbnail
 from images.thumbnails import tasks
 from tests.conftest import image_bytes
-from tests.live_server import BIN, Process, free_port, wait_for
+from tests.live_server import wait_for
+from tests.scaleout.conftest import lost_worker_env, start_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def silent_endpoint():
-    """A TCP port that accepts connections and never answers (a hung storage server)."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(16)
-        yield f"http://127.0.0.1:{server.getsockname()[1]}"
-
-
-def start_worker(name: str, env: dict, logs) -> Process:
-    return Process(
-        name,
-        [
-            str(BIN / "celery"),
-            *("-A", "imageapi", "worker", "--loglevel", "INFO", "--pool", "prefork"),
-            *("--concurrency", "1", "--hostname", f"{name}-{os.getpid()}@%h"),
-            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-        ],
-        logs / f"{name}-{os.getpid()}.log",
-        env,
-    ).start()
 
 
 def test_a_killed_workers_task_is_redelivered_within_the_visibility_timeout(
     app_env, redis_server, logs, silent_endpoint, client_for, upload
 ):
-    broker_port = free_port()
-    redis_server(broker_port)
-    env = {
-        **app_env,
-        "CELERY_BROKER_URL": f"redis://127.0.0.1:{broker_port}/1",
-        "CELERY_VISIBILITY_TIMEOUT": "4",
-        "CELERY_TASK_TIME_LIMIT": "3",
-        "CELERY_RESTORE_INTERVAL": "2",
-        "LOG_LEVEL": "INFO",
-    }
+    env = lost_worker_env(app_env, redis_server)
     client = client_for("Premium")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tasks, "schedule_thumbnails", lambda image_id: None)

@@ -15,7 +15,8 @@ import requests
 from PIL import Image as PILImage
 
 from images.models import Image
-from tests.live_server import BIN, Process, free_port, gunicorn_server, wait_for
+from tests.live_server import Process, free_port, gunicorn_server, wait_for
+from tests.scaleout.conftest import lost_worker_env, start_worker
 from uploads import tasks
 from uploads.models import Upload
 
@@ -152,45 +153,13 @@ def test_a_20_mb_upload_goes_straight_to_s3_and_never_through_the_web_process(
     assert grown < 5 * MB, grown
 
 
-@pytest.fixture
-def silent_endpoint():
-    """A TCP port that accepts connections and never answers (a hung storage server)."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(16)
-        yield f"http://127.0.0.1:{server.getsockname()[1]}"
-
-
-def start_worker(name: str, env: dict, logs) -> Process:
-    return Process(
-        name,
-        [
-            str(BIN / "celery"),
-            *("-A", "imageapi", "worker", "--loglevel", "INFO", "--pool", "prefork"),
-            *("--concurrency", "1", "--hostname", f"{name}-{os.getpid()}@%h"),
-            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-        ],
-        logs / f"{name}-{os.getpid()}.log",
-        env,
-    ).start()
-
-
 def test_an_upload_whose_worker_is_killed_ends_ready_after_redelivery(
     app_env, redis_server, logs, silent_endpoint, client_for, monkeypatch
 ):
     from tests.conftest import image_bytes
     from tests.uploads.conftest import complete, send, start
 
-    broker_port = free_port()
-    redis_server(broker_port)
-    env = {
-        **app_env,
-        "CELERY_BROKER_URL": f"redis://127.0.0.1:{broker_port}/1",
-        "CELERY_VISIBILITY_TIMEOUT": "4",
-        "CELERY_TASK_TIME_LIMIT": "3",
-        "CELERY_RESTORE_INTERVAL": "2",
-        "LOG_LEVEL": "INFO",
-    }
+    env = lost_worker_env(app_env, redis_server)
     client = client_for("Premium")
     data = image_bytes(800, 600)
     upload = start(client, len(data)).json()
