@@ -47,8 +47,9 @@ def test_app_mode_streams_the_stored_bytes_with_one_get_each(stored, settings, s
         assert b"".join(response.streaming_content) == data
         assert response["Content-Length"] == str(len(data))
 
-    # One GetObject per file: no HEAD first, no download to a temporary file.
-    assert s3_calls == ["GetObject"] * len(expected)
+    # Per file, the HEAD of django-storages' open() (public API) and one streamed GET:
+    # no download to a temporary file.
+    assert s3_calls == ["HeadObject", "GetObject"] * len(expected)
 
 
 def test_redirect_mode_sends_presigned_urls_that_serve_the_stored_bytes(stored, settings, s3_calls):
